@@ -1,0 +1,104 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal import services
+from portal.forms import AcceptInvitationForm, InvitationForm
+from portal.models import Invitation, User
+from portal.roles import is_secretariat_admin, role_labels
+from recommendations.models import MemberStateUserObjectPermission
+
+
+def _require_user_manager(user) -> None:
+    if not is_secretariat_admin(user):
+        raise PermissionDenied
+
+
+@login_required
+def user_list(request):
+    _require_user_manager(request.user)
+    state_perms = MemberStateUserObjectPermission.objects.filter(
+        permission__codename="report_for_memberstate"
+    ).select_related("content_object")
+    users = User.objects.order_by("username").prefetch_related(
+        "groups",
+        Prefetch("memberstateuserobjectpermission_set", queryset=state_perms,
+                 to_attr="state_permissions"),
+    )
+    users = list(users)
+    for account in users:
+        account.role_labels = role_labels(account)
+    return render(
+        request,
+        "portal/user_list.html",
+        {
+            "users": users,
+            "invitations": Invitation.objects.pending().select_related("member_state"),
+            "form": InvitationForm(),
+        },
+    )
+
+
+@login_required
+def invite(request):
+    _require_user_manager(request.user)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = services.invitation_create(invited_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("user-list")
+    return render(request, "portal/invite.html", {"form": form})
+
+
+@login_required
+@require_POST
+def deactivate(request, pk: int):
+    _require_user_manager(request.user)
+    user = get_object_or_404(User, pk=pk)
+    try:
+        services.user_deactivate(user=user, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(username)s can no longer sign in.") % {"username": user.username})
+    return redirect("user-list")
+
+
+@login_required
+@require_POST
+def revoke_invitation(request, pk: int):
+    _require_user_manager(request.user)
+    invitation = get_object_or_404(Invitation, pk=pk)
+    services.invitation_revoke(invitation=invitation)
+    messages.success(request, _("The invitation to %(email)s is revoked.") % {"email": invitation.email})
+    return redirect("user-list")
+
+
+def accept_invitation(request, token: str):
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "portal/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                invitation=invitation,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome. Your account is ready."))
+            return redirect("home")
+    return render(request, "portal/accept_invitation.html", {"form": form, "invitation": invitation})

@@ -1,0 +1,144 @@
+"""Accounts and roles: invitations, role assignment, deactivation."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from portal.models import Invitation, Role, User, hash_token
+from portal.roles import FOCAL_POINT_STATE_PERMISSIONS, GROUP_NAMES
+from recommendations.models import MemberState
+from recommendations.permissions import states_for
+
+
+def user_assign_role(*, user: User, role: str, member_state: MemberState | None = None) -> None:
+    """Give ``user`` a role; a focal point also gets rights on ``member_state`` only."""
+    if role == Role.FOCAL_POINT and member_state is None:
+        raise ValidationError(_("A focal point must be linked to a member state."))
+    user.groups.add(Group.objects.get(name=GROUP_NAMES[role]))
+    if role == Role.FOCAL_POINT:
+        for perm in FOCAL_POINT_STATE_PERMISSIONS:
+            assign_perm(perm, user, member_state)
+    if role == Role.ADMIN and not user.is_staff:
+        user.is_staff = True  # the admin screens for the catalogue and users
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_portal_roles", None)
+
+
+def focal_point_unassign(*, user: User, member_state: MemberState) -> None:
+    for perm in FOCAL_POINT_STATE_PERMISSIONS:
+        remove_perm(perm, user, member_state)
+    if not states_for(user).exists():
+        user.groups.remove(Group.objects.get(name=GROUP_NAMES[Role.FOCAL_POINT]))
+
+
+def user_deactivate(*, user: User, actor: User) -> None:
+    if user == actor:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+def invitation_create(
+    *,
+    email: str,
+    role: str,
+    invited_by: User,
+    member_state: MemberState | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "en",
+) -> tuple[Invitation, str]:
+    """Record an invitation and email its one-time link. Returns it with its token."""
+    email = email.strip()
+    if role == Role.FOCAL_POINT and member_state is None:
+        raise ValidationError(_("Choose the member state the focal point reports for."))
+    if role != Role.FOCAL_POINT:
+        member_state = None
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(_("An account with this email address already exists."))
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        Invitation.objects.pending().filter(email__iexact=email).update(
+            revoked_at=timezone.now()
+        )
+        invitation = Invitation.objects.create(
+            email=email,
+            role=role,
+            member_state=member_state,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+            token_hash=hash_token(token),
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+    _send_invitation(invitation, token)
+    return invitation, token
+
+
+def _send_invitation(invitation: Invitation, token: str) -> None:
+    with translation.override(invitation.language):
+        path = reverse("accept-invitation", args=[token])
+        context = {
+            "invitation": invitation,
+            "link": f"{settings.SITE_URL}{path}",
+            "role": Role(invitation.role).label,
+            "state": invitation.member_state.name if invitation.member_state else "",
+        }
+        send_mail(
+            subject=_("Your invitation to the OAS trafficking in persons portal"),
+            message=render_to_string("portal/emails/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The usable invitation behind a link, or None if it is unknown, used or expired."""
+    invitation = (
+        Invitation.objects.select_related("member_state")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None or not invitation.is_usable:
+        return None
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, username: str, password: str) -> User:
+    """Create the invited person's account, in its role, and use up the invitation."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not locked.is_usable:
+            raise ValidationError(_("This invitation has already been used or has expired."))
+        user = User(
+            username=username,
+            email=locked.email,
+            first_name=locked.first_name,
+            last_name=locked.last_name,
+            language=locked.language,
+        )
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+        user_assign_role(user=user, role=locked.role, member_state=locked.member_state)
+        locked.accepted_at = timezone.now()
+        locked.user = user
+        locked.save(update_fields=["accepted_at", "user"])
+    return user
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])

@@ -1,0 +1,50 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from recommendations.models import Footnote, Instrument, MemberState, Recommendation, Theme
+
+
+class ThemeInline(admin.TabularInline):
+    model = Theme
+    extra = 0
+    fields = ["position", "title", "title_es", "title_fr", "title_pt"]
+
+
+class FootnoteInline(admin.TabularInline):
+    model = Footnote
+    fk_name = "instrument"
+    extra = 0
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    list_display = ["short_title", "meeting", "is_draft", "is_current"]
+    inlines = [ThemeInline, FootnoteInline]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["position", "title", "instrument"]
+    list_filter = ["instrument"]
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["number", "theme", "addressee", "source_paragraph", "based_on"]
+    list_filter = ["instrument", "theme", "addressee"]
+    search_fields = ["text", "text_es", "text_fr", "text_pt"]
+    filter_horizontal = ["footnotes"]
+    fieldsets = [
+        (None, {"fields": ["instrument", "number", "theme", "addressee"]}),
+        ("Text", {"fields": ["text", "text_es", "text_fr", "text_pt"]}),
+        ("Source", {"fields": ["source_paragraph", "based_on", "footnotes"]}),
+    ]
+
+
+@admin.register(MemberState)
+class MemberStateAdmin(GuardedModelAdmin):
+    """Object permissions of focal points are edited on each state's page."""
+
+    list_display = ["iso3", "name_en", "name_es", "name_fr", "name_pt", "participating"]
+    list_filter = ["participating"]
+    search_fields = ["iso3", "name_en", "name_es", "name_fr", "name_pt"]
