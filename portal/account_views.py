@@ -27,8 +27,11 @@ def user_list(request):
     ).select_related("content_object")
     users = User.objects.order_by("username").prefetch_related(
         "groups",
-        Prefetch("memberstateuserobjectpermission_set", queryset=state_perms,
-                 to_attr="state_permissions"),
+        Prefetch(
+            "memberstateuserobjectpermission_set",
+            queryset=state_perms,
+            to_attr="state_permissions",
+        ),
     )
     users = list(users)
     for account in users:
@@ -50,11 +53,16 @@ def invite(request):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, _token = services.invitation_create(invited_by=request.user, **form.cleaned_data)
+            invitation, _token = services.invitation_create(
+                invited_by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s.") % {"email": invitation.email},
+            )
             return redirect("user-list")
     return render(request, "portal/invite.html", {"form": form})
 
@@ -69,7 +77,10 @@ def deactivate(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(username)s can no longer sign in.") % {"username": user.username})
+        messages.success(
+            request,
+            _("%(username)s can no longer sign in.") % {"username": user.username},
+        )
     return redirect("user-list")
 
 
@@ -79,7 +90,10 @@ def revoke_invitation(request, pk: int):
     _require_user_manager(request.user)
     invitation = get_object_or_404(Invitation, pk=pk)
     services.invitation_revoke(invitation=invitation)
-    messages.success(request, _("The invitation to %(email)s is revoked.") % {"email": invitation.email})
+    messages.success(
+        request,
+        _("The invitation to %(email)s is revoked.") % {"email": invitation.email},
+    )
     return redirect("user-list")
 
 
@@ -101,4 +115,8 @@ def accept_invitation(request, token: str):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome. Your account is ready."))
             return redirect("home")
-    return render(request, "portal/accept_invitation.html", {"form": form, "invitation": invitation})
+    return render(
+        request,
+        "portal/accept_invitation.html",
+        {"form": form, "invitation": invitation},
+    )

@@ -12,7 +12,9 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.FOCAL_POINT)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Role.choices, initial=Role.FOCAL_POINT
+    )
     member_state = forms.ModelChoiceField(
         label=_("Member state"),
         queryset=MemberState.objects.all(),
@@ -27,7 +29,10 @@ class InvitationForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("role") == Role.FOCAL_POINT and not data.get("member_state"):
-            self.add_error("member_state", _("Choose the member state the focal point reports for."))
+            self.add_error(
+                "member_state",
+                _("Choose the member state the focal point reports for."),
+            )
         return data
 
 

@@ -19,7 +19,10 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     email = models.EmailField(_("email address"))
     language = models.CharField(
-        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en",
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
         help_text=_("The language of the emails the portal sends you."),
     )
 
@@ -38,8 +41,11 @@ def hash_token(token: str) -> str:
 
 class InvitationQuerySet(models.QuerySet):
     def pending(self):
-        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True,
-                           expires_at__gt=timezone.now())
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
 
 
 class Invitation(models.Model):
@@ -48,10 +54,16 @@ class Invitation(models.Model):
     email = models.EmailField(_("email address"))
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
-    role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.FOCAL_POINT)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role, default=Role.FOCAL_POINT
+    )
     member_state = models.ForeignKey(
-        "recommendations.MemberState", on_delete=models.CASCADE, null=True, blank=True,
-        verbose_name=_("member state"), related_name="invitations",
+        "recommendations.MemberState",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("member state"),
+        related_name="invitations",
     )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
@@ -59,7 +71,9 @@ class Invitation(models.Model):
     # Only a hash is stored: a leaked database does not leak usable links.
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_sent",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="invitations_sent",
         verbose_name=_("invited by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -67,8 +81,12 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="invitations_accepted", verbose_name=_("account created"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_accepted",
+        verbose_name=_("account created"),
     )
 
     objects = InvitationQuerySet.as_manager()
@@ -79,7 +97,8 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role="focal_point") | models.Q(member_state__isnull=False),
+                condition=~models.Q(role="focal_point")
+                | models.Q(member_state__isnull=False),
                 name="focal_point_invitation_has_state",
             )
         ]

@@ -59,7 +59,9 @@ def ensure_role_groups() -> None:
         for perm in perms:
             app_label, codename = perm.split(".")
             wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
             )
         group.permissions.set(wanted)
 

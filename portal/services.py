@@ -20,7 +20,9 @@ from recommendations.models import MemberState
 from recommendations.permissions import states_for
 
 
-def user_assign_role(*, user: User, role: str, member_state: MemberState | None = None) -> None:
+def user_assign_role(
+    *, user: User, role: str, member_state: MemberState | None = None
+) -> None:
     """Give ``user`` a role; a focal point also gets rights on ``member_state`` only."""
     if role == Role.FOCAL_POINT and member_state is None:
         raise ValidationError(_("A focal point must be linked to a member state."))
@@ -104,7 +106,7 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
 
 
 def invitation_for_token(token: str) -> Invitation | None:
-    """The usable invitation behind a link, or None if it is unknown, used or expired."""
+    """The usable invitation behind a link; None if unknown, used or expired."""
     invitation = (
         Invitation.objects.select_related("member_state")
         .filter(token_hash=hash_token(token))
@@ -120,7 +122,9 @@ def invitation_accept(*, invitation: Invitation, username: str, password: str) -
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not locked.is_usable:
-            raise ValidationError(_("This invitation has already been used or has expired."))
+            raise ValidationError(
+                _("This invitation has already been used or has expired.")
+            )
         user = User(
             username=username,
             email=locked.email,

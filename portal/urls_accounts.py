@@ -4,15 +4,25 @@ from django.urls import path
 from portal import account_views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
     path(
         "password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"
+    ),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -28,10 +38,16 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("invitation/<str:token>/", account_views.accept_invitation, name="accept-invitation"),
+    path(
+        "invitation/<str:token>/",
+        account_views.accept_invitation,
+        name="accept-invitation",
+    ),
     path("users/", account_views.user_list, name="user-list"),
     path("users/invite/", account_views.invite, name="invite"),
-    path("users/<int:pk>/deactivate/", account_views.deactivate, name="deactivate-user"),
+    path(
+        "users/<int:pk>/deactivate/", account_views.deactivate, name="deactivate-user"
+    ),
     path(
         "invitations/<int:pk>/revoke/",
         account_views.revoke_invitation,

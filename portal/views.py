@@ -26,7 +26,8 @@ def readyz(request):
     checks = {"database": _check_database(), "broker": _check_broker()}
     ready = all(value == "ok" for value in checks.values())
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
+        {"status": "ok" if ready else "unavailable", **checks},
+        status=200 if ready else 503,
     )
 
 

@@ -1,7 +1,13 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from recommendations.models import Footnote, Instrument, MemberState, Recommendation, Theme
+from recommendations.models import (
+    Footnote,
+    Instrument,
+    MemberState,
+    Recommendation,
+    Theme,
+)
 
 
 class ThemeInline(admin.TabularInline):

@@ -67,4 +67,6 @@ def unload_catalogue(apps) -> None:
 
 def unload_member_states(apps) -> None:
     iso3 = [item["iso3"] for item in read_fixture("member_states.json")]
-    apps.get_model("recommendations", "MemberState").objects.filter(iso3__in=iso3).delete()
+    apps.get_model("recommendations", "MemberState").objects.filter(
+        iso3__in=iso3
+    ).delete()

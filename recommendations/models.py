@@ -19,9 +19,15 @@ class Instrument(models.Model):
     slug = models.SlugField(unique=True)
     title = models.TextField(_("title as printed"))
     short_title = models.CharField(_("short title"), max_length=200)
-    short_title_es = models.CharField(_("short title (Spanish)"), max_length=200, blank=True)
-    short_title_fr = models.CharField(_("short title (French)"), max_length=200, blank=True)
-    short_title_pt = models.CharField(_("short title (Portuguese)"), max_length=200, blank=True)
+    short_title_es = models.CharField(
+        _("short title (Spanish)"), max_length=200, blank=True
+    )
+    short_title_fr = models.CharField(
+        _("short title (French)"), max_length=200, blank=True
+    )
+    short_title_pt = models.CharField(
+        _("short title (Portuguese)"), max_length=200, blank=True
+    )
     is_draft = models.BooleanField(_("draft"), default=True)
     document_symbol = models.CharField(_("document symbol"), max_length=100, blank=True)
     agreed_by = models.CharField(_("agreed upon by"), max_length=200)
@@ -31,16 +37,22 @@ class Instrument(models.Model):
     meeting_start = models.DateField(_("meeting start"))
     meeting_end = models.DateField(_("meeting end"))
     reports_to = models.CharField(
-        _("implementation reported to"), max_length=200,
-        help_text=_("The meeting by which states are to implement the recommendations."),
+        _("implementation reported to"),
+        max_length=200,
+        help_text=_(
+            "The meeting by which states are to implement the recommendations."
+        ),
     )
     preamble = models.TextField(_("preamble"), blank=True)
     source_file = models.CharField(
-        _("source document"), max_length=200, blank=True,
+        _("source document"),
+        max_length=200,
+        blank=True,
         help_text=_("Path of the source text under fixtures/."),
     )
     is_current = models.BooleanField(
-        _("current"), default=False,
+        _("current"),
+        default=False,
         help_text=_("The instrument whose recommendations the portal tracks now."),
     )
 
@@ -52,7 +64,8 @@ class Instrument(models.Model):
         ordering = ["-meeting_start"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"], condition=Q(is_current=True),
+                fields=["is_current"],
+                condition=Q(is_current=True),
                 name="one_current_instrument",
             )
         ]
@@ -68,11 +81,16 @@ class Instrument(models.Model):
 
 
 class Footnote(models.Model):
-    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="footnotes")
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="footnotes"
+    )
     number = models.PositiveSmallIntegerField(_("number as printed"))
     text = models.TextField(_("text as printed"))
     repeats = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         verbose_name=_("repeats footnote"),
         help_text=_('For "Idem" footnotes: the footnote whose text they repeat.'),
     )
@@ -83,7 +101,9 @@ class Footnote(models.Model):
         verbose_name_plural = _("footnotes")
         ordering = ["instrument", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["instrument", "number"], name="unique_footnote_number")
+            models.UniqueConstraint(
+                fields=["instrument", "number"], name="unique_footnote_number"
+            )
         ]
 
     def __str__(self) -> str:
@@ -96,9 +116,11 @@ class Footnote(models.Model):
 
 
 class Theme(models.Model):
-    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="themes")
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="themes"
+    )
     position = models.PositiveSmallIntegerField(_("position"))
-    slug = models.SlugField()
+    slug = models.SlugField(max_length=100)
     title = models.CharField(_("title"), max_length=200)
     title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
     title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
@@ -109,8 +131,12 @@ class Theme(models.Model):
         verbose_name_plural = _("themes")
         ordering = ["instrument", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["instrument", "position"], name="unique_theme_position"),
-            models.UniqueConstraint(fields=["instrument", "slug"], name="unique_theme_slug"),
+            models.UniqueConstraint(
+                fields=["instrument", "position"], name="unique_theme_position"
+            ),
+            models.UniqueConstraint(
+                fields=["instrument", "slug"], name="unique_theme_slug"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,7 +157,9 @@ class Recommendation(models.Model):
     number = models.PositiveSmallIntegerField(
         _("number"), help_text=_("Numbered through the whole document, from 1.")
     )
-    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="recommendations")
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, related_name="recommendations"
+    )
     text = models.TextField(_("text"))
     text_es = models.TextField(_("text (Spanish)"), blank=True)
     text_fr = models.TextField(_("text (French)"), blank=True)
@@ -140,13 +168,19 @@ class Recommendation(models.Model):
         _("paragraph of the Third Work Plan's guidelines"), null=True, blank=True
     )
     based_on = models.BooleanField(
-        _("based on the paragraph"), default=False,
+        _("based on the paragraph"),
+        default=False,
         help_text=_('The text is "based on" the paragraph rather than taken from it.'),
     )
     addressee = models.CharField(
-        _("addressed to"), max_length=20, choices=Addressee, default=Addressee.MEMBER_STATES
+        _("addressed to"),
+        max_length=20,
+        choices=Addressee,
+        default=Addressee.MEMBER_STATES,
     )
-    footnotes = models.ManyToManyField(Footnote, blank=True, related_name="recommendations")
+    footnotes = models.ManyToManyField(
+        Footnote, blank=True, related_name="recommendations"
+    )
 
     class Meta:
         verbose_name = _("recommendation")
@@ -180,17 +214,23 @@ class MemberState(models.Model):
     name_fr = models.CharField(_("name (French)"), max_length=100)
     name_pt = models.CharField(_("name (Portuguese)"), max_length=100)
     participating = models.BooleanField(
-        _("participating"), default=True,
+        _("participating"),
+        default=True,
         help_text=_("Counted in the hemispheric figures and asked to report."),
     )
-    participation_note = models.CharField(_("participation note"), max_length=300, blank=True)
+    participation_note = models.CharField(
+        _("participation note"), max_length=300, blank=True
+    )
 
     class Meta:
         verbose_name = _("member state")
         verbose_name_plural = _("member states")
         ordering = ["name_en"]
         permissions = [
-            ("report_for_memberstate", _("Can file and submit progress updates for the state")),
+            (
+                "report_for_memberstate",
+                _("Can file and submit progress updates for the state"),
+            ),
             (
                 "view_private_memberstate",
                 _("Can read the state's drafts, confidential narratives and evidence"),

@@ -1,4 +1,4 @@
-"""Catalogue texts the Secretariat translates: English always, other languages when entered."""
+"""Catalogue texts the Secretariat translates: English always, others once entered."""
 
 from dataclasses import dataclass
 
@@ -18,7 +18,9 @@ class Translation:
         return self.text
 
 
-def translate(obj: models.Model, field: str, language: str | None = None) -> Translation:
+def translate(
+    obj: models.Model, field: str, language: str | None = None
+) -> Translation:
     language = (language or get_language() or "en")[:2]
     if language in TRANSLATED_LANGUAGES:
         text = getattr(obj, f"{field}_{language}")

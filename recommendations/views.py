@@ -25,4 +25,6 @@ def recommendation(request, number: int):
         )
     except Recommendation.DoesNotExist:
         raise Http404 from None
-    return render(request, "recommendations/recommendation.html", {"recommendation": item})
+    return render(
+        request, "recommendations/recommendation.html", {"recommendation": item}
+    )

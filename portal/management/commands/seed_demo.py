@@ -5,7 +5,9 @@ from portal.demo import DEMO_USERS, seed_demo_users
 
 
 class Command(BaseCommand):
-    help = "Create the demo users and data (safe to run again). Refuses when DEBUG is off."
+    help = (
+        "Create the demo users and data (safe to run again). Refuses when DEBUG is off."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -20,5 +22,10 @@ class Command(BaseCommand):
             )
         seed_demo_users()
         for demo in DEMO_USERS:
-            self.stdout.write(f"  {demo.username:<12} {demo.role}" + (f" ({demo.state})" if demo.state else ""))
-        self.stdout.write(self.style.SUCCESS(f"Demo users ready; password: {settings.DEMO_PASSWORD}"))
+            self.stdout.write(
+                f"  {demo.username:<12} {demo.role}"
+                + (f" ({demo.state})" if demo.state else "")
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo users ready; password: {settings.DEMO_PASSWORD}")
+        )

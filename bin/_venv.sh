@@ -1,0 +1,34 @@
+# Shared by bin/run and bin/test: a virtual environment with the project installed.
+# Usage: source bin/_venv.sh EXTRA   (EXTRA: "" or "test")
+set -euo pipefail
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "The portal needs Python 3.11 or newer; '$PYTHON' is $("$PYTHON" --version 2>&1)." >&2
+  echo "Install it, or point PYTHON at one: PYTHON=python3.12 $0" >&2
+  exit 1
+fi
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+
+extra=${1:-}
+spec="."
+[ -n "$extra" ] && spec=".[$extra]"
+stamp=".venv/.installed-${extra:-base}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "Installing the portal and its dependencies into .venv ..."
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e "$spec"
+  touch "$stamp"
+fi
+
+if ! .venv/bin/python -c 'import weasyprint' 2>/dev/null; then
+  cat >&2 <<'MSG'
+WeasyPrint cannot load its system libraries (Pango), needed for the PDF reports.
+  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+  Fedora:        sudo dnf install pango
+  macOS:         brew install pango
+See https://doc.courtbouillon.org/weasyprint/stable/first_steps.html#installation
+MSG
+  exit 1
+fi

@@ -1,0 +1,42 @@
+"""The cast of the permission tests: two focal points, a reviewer, an admin."""
+
+import pytest
+
+from portal.models import Role
+from tests import factories
+
+
+@pytest.fixture
+def focal_mex(db):
+    """Focal point of Mexico: may report for Mexico, and for no other state."""
+    return factories.focal_point("MEX", username="maria")
+
+
+@pytest.fixture
+def focal_bra(db):
+    """Focal point of Brazil: should have no access to Mexico's private data."""
+    return factories.focal_point("BRA", username="bruno")
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.secretariat(Role.REVIEWER, username="rita")
+
+
+@pytest.fixture
+def secretariat_admin(db):
+    return factories.secretariat(Role.ADMIN, username="alba")
+
+
+@pytest.fixture
+def mexico(db):
+    from recommendations.models import MemberState
+
+    return MemberState.objects.get(iso3="MEX")
+
+
+@pytest.fixture
+def brazil(db):
+    from recommendations.models import MemberState
+
+    return MemberState.objects.get(iso3="BRA")

@@ -1,0 +1,120 @@
+"""Pytest plugin, loaded before Django: choose the services the test run talks to.
+
+PostgreSQL and Redis are used when reachable; when not, the tests that need them are
+skipped and the run says so at the end. ``PORTAL_REQUIRE_SERVICES=1`` (set by CI)
+turns every such skip into a failure.
+"""
+
+import os
+import shutil
+import socket
+import tempfile
+from urllib.parse import urlparse
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES", "") in {"1", "true", "yes"}
+POSTGRES_URL = os.environ.get(
+    "PORTAL_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tip_portal"
+)
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname, parsed.port or default_port), 1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def _postgres_ready(url: str) -> bool:
+    if not _reachable(url, 5432):
+        return False
+    try:
+        import psycopg2
+
+        psycopg2.connect(
+            url.replace("/tip_portal", "/postgres"), connect_timeout=3
+        ).close()
+    except Exception:
+        return False
+    return True
+
+
+SERVICES = {
+    "postgres": _postgres_ready(POSTGRES_URL),
+    "redis": _reachable(REDIS_URL, 6379),
+    "browser": shutil.which(CHROMIUM) is not None,
+}
+MISSING_WHY = {
+    "postgres": f"PostgreSQL is not reachable at {POSTGRES_URL}",
+    "redis": f"Redis is not reachable at {REDIS_URL}",
+    "browser": f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
+}
+CONSEQUENCE = {
+    "postgres": "the suite ran on SQLite and skipped the PostgreSQL-only tests",
+    "redis": "the tests with a real Celery worker over Redis were skipped",
+    "browser": "the end-to-end browser tests were skipped",
+}
+
+# Settings are read from the environment when Django starts, right after this plugin.
+_tmp = tempfile.mkdtemp(prefix="tip-portal-tests-")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ["PORTAL_VAR_DIR"] = _tmp
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("CELERY_BROKER_URL", None)
+if SERVICES["postgres"]:
+    os.environ["DATABASE_URL"] = POSTGRES_URL
+else:
+    os.environ.pop("DATABASE_URL", None)
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "redis: needs a reachable Redis server")
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL")
+    config.addinivalue_line("markers", "browser: drives headless Chromium")
+
+
+def pytest_sessionstart(session):
+    missing = [MISSING_WHY[service] for service, up in SERVICES.items() if not up]
+    if REQUIRE_SERVICES and missing:
+        pytest.exit(
+            "PORTAL_REQUIRE_SERVICES is set, but: " + "; ".join(missing), returncode=3
+        )
+
+
+def pytest_runtest_setup(item):
+    for service in ("postgres", "redis", "browser"):
+        if item.get_closest_marker(service) and not SERVICES[service]:
+            if REQUIRE_SERVICES:
+                pytest.fail(f"PORTAL_REQUIRE_SERVICES is set: {MISSING_WHY[service]}")
+            pytest.skip(MISSING_WHY[service])
+
+
+def pytest_report_header(config):
+    lines = []
+    for service, up in SERVICES.items():
+        status = "available" if up else f"NOT AVAILABLE - {MISSING_WHY[service]}"
+        lines.append(f"{service}: {status}")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter):
+    missing = [service for service, up in SERVICES.items() if not up]
+    if missing:
+        terminalreporter.section("services not available")
+        for service in missing:
+            terminalreporter.write_line(
+                f"{MISSING_WHY[service]}: {CONSEQUENCE[service]}."
+            )
+        if not REQUIRE_SERVICES:
+            terminalreporter.write_line(
+                "Set PORTAL_REQUIRE_SERVICES=1 to make these skips fail (CI does)."
+            )

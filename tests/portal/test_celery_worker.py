@@ -1,0 +1,36 @@
+"""A real worker takes tasks from Redis: not eager mode, not an in-memory broker."""
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from portal.celery import app
+from portal.tasks import ping
+from tests.environment import REDIS_URL
+
+
+@pytest.fixture
+def redis_worker():
+    saved = {
+        key: app.conf[key]
+        for key in ("broker_url", "result_backend", "task_always_eager")
+    }
+    app.conf.update(
+        broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False
+    )
+    app._pool = None
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+        ):
+            yield
+    finally:
+        app.conf.update(saved)
+        app._pool = None
+
+
+@pytest.mark.redis
+def test_a_worker_runs_the_task_over_redis(redis_worker):
+    result = ping.delay()
+    assert not app.conf.task_always_eager
+    assert result.get(timeout=20).startswith("pong from ")
+    assert result.successful()

@@ -1,0 +1,66 @@
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from recommendations.models import Recommendation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_catalogue_lists_every_recommendation_under_its_theme(
+    client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        response = client.get("/en/recommendations/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for recommendation in Recommendation.objects.select_related("theme"):
+        assert recommendation.text in html
+        assert recommendation.theme.title in html
+    assert html.index("Multidimensional approach") < html.index("Follow-up")
+
+
+def test_recommendation_page_shows_text_theme_source_and_footnotes(client):
+    response = client.get("/en/recommendations/14/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Recommendation 14" in html
+    assert "Public awareness and capacity building" in html
+    assert "Paragraph 14 of the Guidelines of the Third Work Plan" in html
+    assert "in accordance with domestic laws." in html  # "Idem 2", resolved
+
+
+def test_based_on_and_new_paragraphs_are_labelled(client):
+    assert (
+        "Based on paragraph 50" in client.get("/en/recommendations/3/").content.decode()
+    )
+    assert (
+        "not taken from the Third Work Plan"
+        in client.get("/en/recommendations/22/").content.decode()
+    )
+
+
+def test_unknown_recommendation_is_404(client):
+    assert client.get("/en/recommendations/23/").status_code == 404
+
+
+def test_untranslated_text_shows_english_with_a_note(client):
+    html = client.get("/es/recommendations/2/").content.decode()
+    assert "Call for effective partnerships" in html
+    assert 'lang="en"' in html
+    assert "Not yet translated" in html or "Aún no traducido" in html
+
+
+def test_translated_text_shows_without_the_note(client):
+    Recommendation.objects.filter(number=2).update(
+        text_es="Promover alianzas eficaces."
+    )
+    html = client.get("/es/recommendations/2/").content.decode()
+    assert "Promover alianzas eficaces." in html
+    assert "Call for effective partnerships" not in html
+
+
+def test_every_url_carries_the_language(client):
+    with translation.override("es"):
+        assert reverse("recommendations:catalogue") == "/es/recommendations/"
+    assert client.get("/recommendations/").status_code == 302
