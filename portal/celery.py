@@ -10,7 +10,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_configure.connect
+@app.on_after_configure.connect
 def _make_filesystem_broker_folders(sender, **kwargs) -> None:
     """Kombu's filesystem transport expects its folders to exist."""
     for key in ("data_folder_in", "data_folder_out", "processed_folder"):
