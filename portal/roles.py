@@ -17,12 +17,15 @@ FOCAL_POINT_STATE_PERMISSIONS = [
 _REVIEWER = [
     "recommendations.report_for_memberstate",
     "recommendations.view_private_memberstate",
+    "recommendations.review_progressupdate",
+    "recommendations.report_for_secretariat",
 ]
 _CATALOGUE_ADMIN = [
     f"recommendations.{action}_{model}"
     for model in ("instrument", "theme", "recommendation", "footnote", "memberstate")
     for action in ("view", "change")
 ] + [
+    "recommendations.manage_reportingcycle",
     "portal.manage_users",
     "portal.view_user",
     "portal.change_user",

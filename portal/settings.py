@@ -140,6 +140,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence lives outside the static root and is never served directly.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = None
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 20)
+# Uploads above this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Email: console by default, SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = env_str(

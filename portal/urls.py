@@ -13,6 +13,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("portal.urls_accounts")),
-    path("recommendations/", include("recommendations.urls")),
+    path("", include("recommendations.urls")),
     path("admin/", admin.site.urls),
 )

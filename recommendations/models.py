@@ -1,5 +1,12 @@
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -254,3 +261,454 @@ class MemberStateUserObjectPermission(UserObjectPermissionBase):
 
 class MemberStateGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(MemberState, on_delete=models.CASCADE)
+
+
+class ReportingCycleQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(is_open=True)
+
+
+class ReportingCycle(models.Model):
+    """A round of reporting on an instrument, towards a meeting, with a deadline."""
+
+    instrument = models.ForeignKey(
+        Instrument,
+        on_delete=models.PROTECT,
+        related_name="cycles",
+        verbose_name=_("instrument"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name in addresses"), max_length=80, unique=True)
+    meeting = models.CharField(_("reports to"), max_length=200)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    deadline = models.DateTimeField(_("submission deadline"))
+    time_zone = models.CharField(
+        _("time zone of the deadline"), max_length=64, default="America/New_York"
+    )
+    is_open = models.BooleanField(_("open"), default=False)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReportingCycleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reporting cycle")
+        verbose_name_plural = _("reporting cycles")
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_open"], condition=Q(is_open=True), name="one_open_cycle"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="cycle_period_in_order",
+            ),
+        ]
+        permissions = [
+            (
+                "manage_reportingcycle",
+                _("Can open and close cycles and grant extensions"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def deadline_for(self, member_state: "MemberState | None") -> datetime:
+        """The state's deadline: its extension if any (prefetch them in lists)."""
+        if member_state is not None:
+            for extension in self.extensions.all():
+                if extension.member_state_id == member_state.pk:
+                    return extension.deadline
+        return self.deadline
+
+
+class CycleExtension(models.Model):
+    cycle = models.ForeignKey(
+        ReportingCycle, on_delete=models.CASCADE, related_name="extensions"
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.CASCADE,
+        related_name="extensions",
+        verbose_name=_("member state"),
+    )
+    deadline = models.DateTimeField(_("extended deadline"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "member_state"], name="one_extension_per_state"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_state}: {self.deadline:%Y-%m-%d %H:%M}"
+
+
+class Status(models.TextChoices):
+    """The fixed scale of implementation, in order."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    LARGELY_IMPLEMENTED = "largely_implemented", _("Largely implemented")
+    FULLY_IMPLEMENTED = "fully_implemented", _("Fully implemented")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+STATUS_DEFINITIONS = {
+    Status.NOT_STARTED: _(
+        "No measure has been taken yet to implement the recommendation."
+    ),
+    Status.PLANNED: _(
+        "Measures are decided or planned, with someone responsible, "
+        "but not yet under way."
+    ),
+    Status.IN_PROGRESS: _(
+        "Measures are under way, but cover only part of what the recommendation asks."
+    ),
+    Status.LARGELY_IMPLEMENTED: _(
+        "Most of what the recommendation asks is in place; some gaps remain."
+    ),
+    Status.FULLY_IMPLEMENTED: _(
+        "All that the recommendation asks is in place and working."
+    ),
+    Status.NOT_APPLICABLE: _(
+        "The recommendation does not apply to the state; the narrative says why."
+    ),
+}
+
+# Counted as "advanced" in the hemispheric figures, the map and the report.
+ADVANCED_STATUSES = (Status.LARGELY_IMPLEMENTED, Status.FULLY_IMPLEMENTED)
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    CONFIDENTIAL = "confidential", _("Confidential: the Secretariat only")
+
+
+class ProgressUpdateQuerySet(models.QuerySet):
+    def accepted(self):
+        return self.filter(review_state=ReviewState.ACCEPTED)
+
+    def open(self):
+        """Updates still being worked on: not yet accepted."""
+        return self.exclude(review_state=ReviewState.ACCEPTED)
+
+    def current(self, as_of: datetime | None = None):
+        """Each state's latest accepted update per recommendation (as of a moment).
+
+        Narrow it by cycle, state or recommendation only: a filter on other fields
+        would pick the latest update among those that match, not the current one.
+        """
+        accepted = self.accepted()
+        if as_of is not None:
+            accepted = accepted.filter(reviewed_at__lte=as_of)
+        return accepted.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[
+                    F("cycle_id"),
+                    F("member_state_id"),
+                    F("recommendation_id"),
+                ],
+                order_by=[F("reviewed_at").desc(), F("pk").desc()],
+            )
+        ).filter(rank=1)
+
+
+class ProgressUpdate(models.Model):
+    """A state's report of progress on one recommendation in one cycle."""
+
+    cycle = models.ForeignKey(
+        ReportingCycle,
+        on_delete=models.PROTECT,
+        related_name="updates",
+        verbose_name=_("reporting cycle"),
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="updates",
+        verbose_name=_("member state"),
+        help_text=_("Empty for the Secretariat's own updates."),
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.PROTECT,
+        related_name="updates",
+        verbose_name=_("recommendation"),
+    )
+    status = models.CharField(_("status"), max_length=24, choices=Status)
+    summary = models.CharField(
+        _("public summary"),
+        max_length=400,
+        help_text=_("Two or three sentences, published once the update is accepted."),
+    )
+    narrative = models.TextField(
+        _("narrative"),
+        blank=True,
+        help_text=_("What was done, by whom, with what result. Markdown is allowed."),
+    )
+    narrative_language = models.CharField(
+        _("language of the narrative"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+    )
+    narrative_visibility = models.CharField(
+        _("who may read the narrative"),
+        max_length=16,
+        choices=Visibility,
+        default=Visibility.CONFIDENTIAL,
+    )
+    challenges = models.TextField(_("challenges"), blank=True)
+    review_state = models.CharField(
+        _("review state"), max_length=16, choices=ReviewState, default=ReviewState.DRAFT
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="updates_written",
+        verbose_name=_("author"),
+    )
+    on_behalf = models.BooleanField(
+        _("entered by the Secretariat on the state's behalf"), default=False
+    )
+    on_behalf_reference = models.CharField(
+        _("reference of the state's communication"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example the number and date of the note verbale."),
+    )
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("supersedes"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("last returned"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="updates_reviewed",
+        verbose_name=_("reviewed by"),
+    )
+
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "member_state", "recommendation"],
+                condition=~Q(review_state="accepted"),
+                name="one_open_update_per_state_and_recommendation",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cycle", "review_state"]),
+            models.Index(
+                fields=["cycle", "member_state", "recommendation", "reviewed_at"]
+            ),
+        ]
+        permissions = [
+            ("review_progressupdate", _("Can accept or return submitted updates")),
+            (
+                "report_for_secretariat",
+                _("Can file updates on recommendations addressed to the Secretariat"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.member_state or _("Secretariat")
+        return _("%(who)s on recommendation %(number)s") % {
+            "who": who,
+            "number": self.recommendation.number,
+        }
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:update", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.review_state in (ReviewState.DRAFT, ReviewState.RETURNED)
+
+    @property
+    def narrative_is_public(self) -> bool:
+        return self.narrative_visibility == Visibility.PUBLIC
+
+
+class Measure(models.Model):
+    class Kind(models.TextChoices):
+        LEGISLATION = "legislation", _("Legislation")
+        POLICY = "policy", _("Policy or plan")
+        INSTITUTION = "institution", _("Institution or unit")
+        TRAINING = "training", _("Training")
+        AWARENESS = "awareness", _("Awareness")
+        COOPERATION = "cooperation", _("Cooperation")
+        VICTIM_SERVICES = "victim_services", _("Victim services")
+        DATA = "data", _("Data and research")
+        OTHER = "other", _("Other")
+
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.CASCADE, related_name="measures"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind)
+    title = models.CharField(_("title"), max_length=300)
+    date = models.DateField(_("date"), null=True, blank=True)
+    link = models.URLField(_("link"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AssistanceNeed(models.Model):
+    class Kind(models.TextChoices):
+        LEGISLATION = "legislation", _("Legislation")
+        TRAINING = "training", _("Training")
+        DATA_SYSTEMS = "data_systems", _("Data systems")
+        VICTIM_SERVICES = "victim_services", _("Victim services")
+        FINANCIAL_INVESTIGATION = (
+            "financial_investigation",
+            _("Financial investigation"),
+        )
+        INTERNATIONAL_COOPERATION = (
+            "international_cooperation",
+            _("International cooperation"),
+        )
+        OTHER = "other", _("Other")
+
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.CASCADE, related_name="assistance_needs"
+    )
+    kind = models.CharField(_("type"), max_length=30, choices=Kind)
+    description = models.TextField(_("what is needed"), blank=True)
+
+    class Meta:
+        verbose_name = _("technical-assistance need")
+        verbose_name_plural = _("technical-assistance needs")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    # A random name: the uploader's file name is kept only as data.
+    suffix = Path(filename).suffix.lower()
+    return f"evidence/{instance.update.cycle_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Evidence(models.Model):
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:evidence", args=[self.pk])
+
+
+class UpdateEvent(models.Model):
+    """One step in an update's life: created, edited, or moved between review states."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        SUBMITTED = "submitted", _("Submitted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        RETURNED = "returned", _("Returned")
+        REVISED = "revised", _("Reopened for revision")
+        ACCEPTED = "accepted", _("Accepted")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        EVIDENCE_REMOVED = "evidence_removed", _("Evidence removed")
+
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    from_state = models.CharField(
+        _("from"), max_length=16, choices=ReviewState, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=16, choices=ReviewState, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    checklist = models.JSONField(_("review checklist"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"))
+    snapshot = models.JSONField(
+        _("content at this version"),
+        default=dict,
+        blank=True,
+        help_text=_("What the update said after this step, to compare versions."),
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("update event")
+        verbose_name_plural = _("update events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from recommendations.models import MemberState
+from recommendations.models import Evidence, MemberState, ProgressUpdate
 
 REPORT = "recommendations.report_for_memberstate"
 VIEW_PRIVATE = "recommendations.view_private_memberstate"
@@ -48,3 +48,85 @@ def get_state_for(user, iso3: str, perm: str = VIEW_PRIVATE) -> MemberState:
     if not _holds(user, perm, state):
         raise PermissionDenied
     return state
+
+
+REVIEW = "recommendations.review_progressupdate"
+REPORT_FOR_SECRETARIAT = "recommendations.report_for_secretariat"
+MANAGE_CYCLES = "recommendations.manage_reportingcycle"
+
+
+def _active(user) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def can_report_on(user, member_state: MemberState | None) -> bool:
+    """File and change updates for a state, or (None) on the Secretariat's own items."""
+    if member_state is None:
+        return _active(user) and user.has_perm(REPORT_FOR_SECRETARIAT)
+    return can_report_for(user, member_state)
+
+
+def can_read_update(user, update: ProgressUpdate) -> bool:
+    """Read an update whatever its review state: drafts, confidential text, evidence."""
+    if update.member_state_id is None:
+        return _active(user) and user.has_perm(VIEW_PRIVATE)
+    return can_view_private(user, update.member_state)
+
+
+def can_review(user) -> bool:
+    return _active(user) and user.has_perm(REVIEW)
+
+
+def can_manage_cycles(user) -> bool:
+    return _active(user) and user.has_perm(MANAGE_CYCLES)
+
+
+def updates_readable_by(user) -> QuerySet[ProgressUpdate]:
+    """Every update the user may read in full, as a queryset to filter further."""
+    if not _active(user):
+        return ProgressUpdate.objects.none()
+    if user.has_perm(VIEW_PRIVATE):
+        return ProgressUpdate.objects.all()
+    return ProgressUpdate.objects.filter(
+        member_state__in=states_for(user, VIEW_PRIVATE)
+    )
+
+
+def get_update_for(user, pk: int, *, to_change: bool = False) -> ProgressUpdate:
+    """The door to an update: 404 if the user may not read it, 403 if not change it."""
+    update = (
+        updates_readable_by(user)
+        .select_related("cycle", "member_state", "recommendation__theme", "author")
+        .filter(pk=pk)
+        .first()
+    )
+    if update is None:
+        raise Http404
+    if to_change and not can_report_on(user, update.member_state):
+        raise PermissionDenied
+    return update
+
+
+def get_evidence_for(user, pk: int) -> Evidence:
+    """The door to an evidence file: only those who may read its update."""
+    evidence = (
+        Evidence.objects.filter(update__in=updates_readable_by(user))
+        .select_related("update__member_state")
+        .filter(pk=pk)
+        .first()
+    )
+    if evidence is None:
+        raise Http404
+    return evidence
+
+
+SECRETARIAT_SCOPE = "secretariat"
+
+
+def get_scope_for(user, scope: str) -> MemberState | None:
+    """The door to a workspace: a state (by ISO3) or the Secretariat's own (None)."""
+    if scope == SECRETARIAT_SCOPE:
+        if not can_report_on(user, None):
+            raise PermissionDenied
+        return None
+    return get_state_for(user, scope, VIEW_PRIVATE)

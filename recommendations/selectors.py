@@ -1,10 +1,23 @@
 """Read queries shared by the pages, the API and the reports."""
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
-from recommendations.models import Instrument, MemberState, Recommendation, Theme
+from recommendations.models import (
+    Instrument,
+    MemberState,
+    ProgressUpdate,
+    Recommendation,
+    ReportingCycle,
+    ReviewState,
+    Theme,
+    UpdateEvent,
+)
+from recommendations.services import diff_snapshots
 
 
 @dataclass(frozen=True)
@@ -51,3 +64,176 @@ def catalogue_overview() -> CatalogueOverview:
         member_state_count=states.count(),
         participating_count=states.filter(participating=True).count(),
     )
+
+
+# --- Reporting ---------------------------------------------------------------------
+
+
+def open_cycle() -> ReportingCycle | None:
+    return ReportingCycle.objects.open().prefetch_related("extensions").first()
+
+
+def recommendations_for(*, instrument: Instrument, member_state: MemberState | None):
+    """What a state reports on (all but the Secretariat's), or the Secretariat's own."""
+    addressee = (
+        Recommendation.Addressee.SECRETARIAT
+        if member_state is None
+        else Recommendation.Addressee.MEMBER_STATES
+    )
+    return instrument.recommendations.filter(addressee=addressee).select_related(
+        "theme"
+    )
+
+
+@dataclass
+class DashboardRow:
+    recommendation: Recommendation
+    current: ProgressUpdate | None  # the status: latest accepted in the cycle
+    working: ProgressUpdate | None  # a draft, submitted or returned update
+    return_comment: str = ""
+
+
+@dataclass
+class DashboardTheme:
+    theme: Theme
+    rows: list[DashboardRow]
+
+
+@dataclass
+class Deadline:
+    moment: datetime
+    time_zone: str
+    extended: bool
+
+    @property
+    def local(self) -> datetime:
+        return timezone.localtime(self.moment, ZoneInfo(self.time_zone))
+
+    @property
+    def days_left(self) -> int:
+        return (self.moment - timezone.now()).days
+
+    @property
+    def passed(self) -> bool:
+        return timezone.now() > self.moment
+
+
+def deadline_for(
+    *, cycle: ReportingCycle, member_state: MemberState | None
+) -> Deadline:
+    moment = cycle.deadline_for(member_state)
+    return Deadline(moment, cycle.time_zone, extended=moment != cycle.deadline)
+
+
+def state_dashboard(
+    *, cycle: ReportingCycle, member_state: MemberState | None
+) -> list[DashboardTheme]:
+    """A state's recommendations by theme, with its status and work in progress.
+
+    A fixed number of queries however many updates the state has filed.
+    """
+    recommendations = list(
+        recommendations_for(instrument=cycle.instrument, member_state=member_state)
+    )
+    updates = ProgressUpdate.objects.filter(cycle=cycle, member_state=member_state)
+    current = {u.recommendation_id: u for u in updates.current()}
+    returns = UpdateEvent.objects.filter(action=UpdateEvent.Action.RETURNED).order_by(
+        "-created_at"
+    )
+    working = {
+        u.recommendation_id: u
+        for u in updates.open().prefetch_related(
+            Prefetch("events", queryset=returns, to_attr="returns")
+        )
+    }
+    themes: dict[int, DashboardTheme] = {}
+    for recommendation in recommendations:
+        update = working.get(recommendation.pk)
+        comment = ""
+        if update and update.review_state == ReviewState.RETURNED and update.returns:
+            comment = update.returns[0].comment
+        group = themes.setdefault(
+            recommendation.theme_id, DashboardTheme(recommendation.theme, [])
+        )
+        group.rows.append(
+            DashboardRow(
+                recommendation, current.get(recommendation.pk), update, comment
+            )
+        )
+    return list(themes.values())
+
+
+def update_timeline(*, update: ProgressUpdate) -> list[dict]:
+    """The update's history, each step with what it changed since the step before."""
+    steps, previous = [], {}
+    for event in update.events.select_related("actor"):
+        changes = diff_snapshots(previous, event.snapshot) if previous else []
+        steps.append({"event": event, "changes": changes})
+        previous = event.snapshot or previous
+    return steps
+
+
+def review_queue(
+    *,
+    cycle: ReportingCycle,
+    member_state: MemberState | None = None,
+    theme: Theme | None = None,
+    recommendation: Recommendation | None = None,
+    submitted_before: datetime | None = None,
+):
+    """Submitted updates waiting for review, oldest first."""
+    queue = ProgressUpdate.objects.filter(
+        cycle=cycle, review_state=ReviewState.SUBMITTED
+    ).select_related("member_state", "recommendation__theme", "author")
+    if member_state is not None:
+        queue = queue.filter(member_state=member_state)
+    if theme is not None:
+        queue = queue.filter(recommendation__theme=theme)
+    if recommendation is not None:
+        queue = queue.filter(recommendation=recommendation)
+    if submitted_before is not None:
+        queue = queue.filter(submitted_at__lte=submitted_before)
+    return queue.order_by("submitted_at")
+
+
+@dataclass
+class Coverage:
+    states: list[MemberState]
+    recommendations: list[Recommendation]
+    cells: dict[tuple[int, int], str]  # (state, recommendation) -> review state
+    silent: list[MemberState]  # participating states that submitted nothing
+
+    def cell(self, state: MemberState, recommendation: Recommendation) -> str:
+        return self.cells.get((state.pk, recommendation.pk), "")
+
+
+# The furthest an update got: accepted beats awaiting review beats returned beats draft.
+_PROGRESS_ORDER = [
+    ReviewState.DRAFT,
+    ReviewState.RETURNED,
+    ReviewState.SUBMITTED,
+    ReviewState.ACCEPTED,
+]
+
+
+def coverage(*, cycle: ReportingCycle) -> Coverage:
+    """Which participating states reported on which recommendations in the cycle."""
+    states = list(MemberState.objects.filter(participating=True))
+    recommendations = (
+        list(recommendations_for(instrument=cycle.instrument, member_state=states[0]))
+        if states
+        else []
+    )
+    cells: dict[tuple[int, int], str] = {}
+    rows = ProgressUpdate.objects.filter(
+        cycle=cycle, member_state__participating=True
+    ).values_list("member_state_id", "recommendation_id", "review_state")
+    for state_id, recommendation_id, state in rows:
+        key = (state_id, recommendation_id)
+        if key not in cells or _PROGRESS_ORDER.index(state) > _PROGRESS_ORDER.index(
+            cells[key]
+        ):
+            cells[key] = state
+    reported = {key[0] for key, state in cells.items() if state != ReviewState.DRAFT}
+    silent = [state for state in states if state.pk not in reported]
+    return Coverage(states, recommendations, cells, silent)

@@ -1,10 +1,68 @@
 from django.urls import path
 
-from recommendations import views
+from recommendations import review_views, views, workspace_views
 
 app_name = "recommendations"
 
 urlpatterns = [
-    path("", views.catalogue, name="catalogue"),
-    path("<int:number>/", views.recommendation, name="recommendation"),
+    # Public catalogue
+    path("recommendations/", views.catalogue, name="catalogue"),
+    path("recommendations/<int:number>/", views.recommendation, name="recommendation"),
+    # Reporting: focal points, and the Secretariat acting for a state
+    path("workspace/", workspace_views.workspace_home, name="workspace"),
+    path("workspace/<str:scope>/", workspace_views.dashboard, name="dashboard"),
+    path(
+        "workspace/<str:scope>/recommendations/<int:number>/new/",
+        workspace_views.update_new,
+        name="update-new",
+    ),
+    path("updates/<int:pk>/", workspace_views.update_detail, name="update"),
+    path("updates/<int:pk>/edit/", workspace_views.update_edit, name="update-edit"),
+    path(
+        "updates/<int:pk>/submit/", workspace_views.update_submit, name="update-submit"
+    ),
+    path(
+        "updates/<int:pk>/withdraw/",
+        workspace_views.update_withdraw,
+        name="update-withdraw",
+    ),
+    path(
+        "updates/<int:pk>/delete/", workspace_views.update_delete, name="update-delete"
+    ),
+    path(
+        "updates/<int:pk>/review/", workspace_views.update_review, name="update-review"
+    ),
+    path(
+        "updates/<int:pk>/evidence/",
+        workspace_views.evidence_upload,
+        name="evidence-upload",
+    ),
+    path("evidence/<int:pk>/", workspace_views.evidence_download, name="evidence"),
+    path(
+        "evidence/<int:pk>/delete/",
+        workspace_views.evidence_delete,
+        name="evidence-delete",
+    ),
+    # The Secretariat
+    path("review/", review_views.review_queue, name="review-queue"),
+    path("review/coverage/", review_views.coverage, name="coverage"),
+    path("cycles/", review_views.cycle_list, name="cycles"),
+    path("cycles/new/", review_views.cycle_create, name="cycle-new"),
+    path("cycles/<slug:slug>/", review_views.cycle_detail, name="cycle"),
+    path(
+        "cycles/<slug:slug>/deadline/",
+        review_views.cycle_deadline,
+        name="cycle-deadline",
+    ),
+    path("cycles/<slug:slug>/toggle/", review_views.cycle_toggle, name="cycle-toggle"),
+    path(
+        "cycles/<slug:slug>/extensions/",
+        review_views.extension_grant,
+        name="extension-grant",
+    ),
+    path(
+        "cycles/<slug:slug>/extensions/<int:pk>/revoke/",
+        review_views.extension_revoke,
+        name="extension-revoke",
+    ),
 ]

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo import DEMO_USERS, seed_demo_users
+from portal.demo_updates import seed_demo_updates
+from recommendations.models import ReportingCycle
 
 
 class Command(BaseCommand):
@@ -29,3 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo users ready; password: {settings.DEMO_PASSWORD}")
         )
+        cycle = ReportingCycle.objects.open().first()
+        if cycle is not None:
+            count = seed_demo_updates(cycle)
+            self.stdout.write(f"Demo updates filed in “{cycle.name}”: {count}")

@@ -1,0 +1,204 @@
+"""The Secretariat's side: the review queue, coverage, and the reporting cycles."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recommendations import permissions, selectors, services
+from recommendations.forms import (
+    CycleForm,
+    ExtensionForm,
+    QueueFilterForm,
+    add_service_error,
+    wall_clock,
+)
+from recommendations.models import CycleExtension, ReportingCycle, ReviewState
+from recommendations.services import WorkflowError
+from recommendations.workspace_views import _open_cycle_or_404
+
+
+def _require_reviewer(user) -> None:
+    if not permissions.can_review(user):
+        raise PermissionDenied
+
+
+def _require_cycle_manager(user) -> None:
+    if not permissions.can_manage_cycles(user):
+        raise PermissionDenied
+
+
+@login_required
+def review_queue(request):
+    _require_reviewer(request.user)
+    cycle = _open_cycle_or_404()
+    form = QueueFilterForm(request.GET or None, instrument=cycle.instrument)
+    filters = form.cleaned_data if form.is_valid() else {}
+    age = filters.get("age")
+    queue = selectors.review_queue(
+        cycle=cycle,
+        member_state=filters.get("state"),
+        theme=filters.get("theme"),
+        recommendation=filters.get("recommendation"),
+        submitted_before=timezone.now() - timedelta(days=int(age)) if age else None,
+    )
+    return render(
+        request,
+        "recommendations/review_queue.html",
+        {"cycle": cycle, "form": form, "queue": queue, "now": timezone.now()},
+    )
+
+
+@login_required
+def coverage(request):
+    _require_reviewer(request.user)
+    cycle = _open_cycle_or_404()
+    return render(
+        request,
+        "recommendations/coverage.html",
+        {
+            "cycle": cycle,
+            "coverage": selectors.coverage(cycle=cycle),
+            "states": ReviewState,
+        },
+    )
+
+
+@login_required
+def cycle_list(request):
+    _require_cycle_manager(request.user)
+    cycles = ReportingCycle.objects.prefetch_related("extensions__member_state")
+    return render(request, "recommendations/cycle_list.html", {"cycles": cycles})
+
+
+@login_required
+def cycle_create(request):
+    _require_cycle_manager(request.user)
+    form = CycleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("Cycle created. Open it when states may report.")
+            )
+            return redirect("recommendations:cycles")
+    return render(request, "recommendations/cycle_form.html", {"form": form})
+
+
+@login_required
+def cycle_detail(request, slug: str):
+    _require_cycle_manager(request.user)
+    cycle = get_object_or_404(
+        ReportingCycle.objects.prefetch_related("extensions"), slug=slug
+    )
+    deadline_form = CycleForm(
+        initial={
+            "name": cycle.name,
+            "slug": cycle.slug,
+            "meeting": cycle.meeting,
+            "period_start": cycle.period_start,
+            "period_end": cycle.period_end,
+            "deadline": wall_clock(cycle.deadline, cycle.time_zone),
+            "time_zone": cycle.time_zone,
+        }
+    )
+    return render(
+        request,
+        "recommendations/cycle_detail.html",
+        {
+            "cycle": cycle,
+            "extensions": cycle.extensions.select_related("member_state", "granted_by"),
+            "extension_form": ExtensionForm(time_zone=cycle.time_zone),
+            "deadline_form": deadline_form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def cycle_deadline(request, slug: str):
+    _require_cycle_manager(request.user)
+    cycle = get_object_or_404(ReportingCycle, slug=slug)
+    form = CycleForm(request.POST)
+    if form.is_valid():
+        services.cycle_set_deadline(
+            actor=request.user,
+            cycle=cycle,
+            deadline=form.cleaned_data["deadline"],
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        messages.success(request, _("Deadline saved."))
+    else:
+        messages.error(
+            request,
+            _("The deadline was not saved: %(errors)s")
+            % {
+                "errors": "; ".join(
+                    e for errors in form.errors.values() for e in errors
+                )
+            },
+        )
+    return redirect("recommendations:cycle", slug=slug)
+
+
+@login_required
+@require_POST
+def cycle_toggle(request, slug: str):
+    _require_cycle_manager(request.user)
+    cycle = get_object_or_404(ReportingCycle, slug=slug)
+    try:
+        if cycle.is_open:
+            services.cycle_close(actor=request.user, cycle=cycle)
+            messages.success(request, _("Cycle closed."))
+        else:
+            services.cycle_open(actor=request.user, cycle=cycle)
+            messages.success(request, _("Cycle opened."))
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    return redirect("recommendations:cycle", slug=slug)
+
+
+@login_required
+@require_POST
+def extension_grant(request, slug: str):
+    _require_cycle_manager(request.user)
+    cycle = get_object_or_404(ReportingCycle, slug=slug)
+    form = ExtensionForm(request.POST, time_zone=cycle.time_zone)
+    if form.is_valid():
+        try:
+            services.extension_grant(
+                actor=request.user, cycle=cycle, **form.cleaned_data
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Extension granted."))
+    else:
+        messages.error(
+            request,
+            _("The extension was not granted: %(errors)s")
+            % {
+                "errors": "; ".join(
+                    e for errors in form.errors.values() for e in errors
+                )
+            },
+        )
+    return redirect("recommendations:cycle", slug=slug)
+
+
+@login_required
+@require_POST
+def extension_revoke(request, slug: str, pk: int):
+    _require_cycle_manager(request.user)
+    extension = get_object_or_404(CycleExtension, pk=pk, cycle__slug=slug)
+    services.extension_revoke(actor=request.user, extension=extension)
+    messages.success(request, _("Extension withdrawn."))
+    return redirect("recommendations:cycle", slug=slug)

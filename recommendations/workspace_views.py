@@ -1,0 +1,401 @@
+"""The focal point's workspace (and the Secretariat's, acting for a state or itself)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.roles import is_secretariat
+from recommendations import permissions, selectors, services
+from recommendations.forms import (
+    EvidenceForm,
+    MeasureFormSet,
+    NeedFormSet,
+    ProgressUpdateForm,
+    ReviewForm,
+    add_service_error,
+    filled,
+    initial_from,
+)
+from recommendations.models import MemberState, ReviewState
+from recommendations.services import StaleUpdateError, WorkflowError
+
+
+def _scope_name(member_state: MemberState | None) -> str:
+    return member_state.iso3 if member_state else permissions.SECRETARIAT_SCOPE
+
+
+def _open_cycle_or_404():
+    cycle = selectors.open_cycle()
+    if cycle is None:
+        raise Http404(_("No reporting cycle is open."))
+    return cycle
+
+
+@login_required
+def workspace_home(request):
+    """A focal point goes straight to its state; the Secretariat gets a list."""
+    states = list(permissions.states_for(request.user, permissions.VIEW_PRIVATE))
+    if is_secretariat(request.user):
+        return render(
+            request,
+            "recommendations/workspace_home.html",
+            {
+                "states": states,
+                "may_report_for_secretariat": permissions.can_report_on(
+                    request.user, None
+                ),
+            },
+        )
+    if len(states) == 1:
+        return redirect("recommendations:dashboard", scope=states[0].iso3)
+    if not states:
+        raise PermissionDenied
+    return render(request, "recommendations/workspace_home.html", {"states": states})
+
+
+@login_required
+def dashboard(request, scope: str):
+    member_state = permissions.get_scope_for(request.user, scope)
+    cycle = _open_cycle_or_404()
+    return render(
+        request,
+        "recommendations/dashboard.html",
+        {
+            "member_state": member_state,
+            "scope": _scope_name(member_state),
+            "cycle": cycle,
+            "deadline": selectors.deadline_for(cycle=cycle, member_state=member_state),
+            "themes": selectors.state_dashboard(cycle=cycle, member_state=member_state),
+            "may_report": permissions.can_report_on(request.user, member_state),
+        },
+    )
+
+
+def _bound_forms(request, *, on_behalf: bool, initial=None, measures=None, needs=None):
+    data = request.POST if request.method == "POST" else None
+    return (
+        ProgressUpdateForm(data, initial=initial, on_behalf=on_behalf),
+        MeasureFormSet(data, initial=measures, prefix="measures"),
+        NeedFormSet(data, initial=needs, prefix="needs"),
+    )
+
+
+def _valid(*forms) -> bool:
+    results = [form.is_valid() for form in forms]  # every form, for its errors
+    return all(results)
+
+
+@login_required
+def update_new(request, scope: str, number: int):
+    member_state = permissions.get_scope_for(request.user, scope)
+    if not permissions.can_report_on(request.user, member_state):
+        raise PermissionDenied
+    cycle = _open_cycle_or_404()
+    recommendation = (
+        selectors.recommendations_for(
+            instrument=cycle.instrument, member_state=member_state
+        )
+        .filter(number=number)
+        .first()
+    )
+    if recommendation is None:
+        raise Http404
+    previous = (
+        cycle.updates.current()
+        .filter(member_state=member_state, recommendation=recommendation)
+        .first()
+    )
+    initial, measures, needs = initial_from(previous) if previous else ({}, [], [])
+    initial.setdefault("narrative_language", request.LANGUAGE_CODE)
+    initial.setdefault("narrative_visibility", "confidential")
+    on_behalf = member_state is not None and is_secretariat(request.user)
+    form, measure_set, need_set = _bound_forms(
+        request, on_behalf=on_behalf, initial=initial, measures=measures, needs=needs
+    )
+    if request.method == "POST" and _valid(form, measure_set, need_set):
+        try:
+            update = services.progress_update_create(
+                actor=request.user,
+                cycle=cycle,
+                member_state=member_state,
+                recommendation=recommendation,
+                content=form.to_content(filled(measure_set), filled(need_set)),
+            )
+            if request.POST.get("action") == "submit":
+                services.progress_update_submit(update=update, actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            _saved_message(request, update)
+            return redirect(update)
+    return render(
+        request,
+        "recommendations/update_form.html",
+        {
+            "form": form,
+            "measure_set": measure_set,
+            "need_set": need_set,
+            "member_state": member_state,
+            "scope": _scope_name(member_state),
+            "recommendation": recommendation,
+            "cycle": cycle,
+            "previous": previous,
+            "deadline": selectors.deadline_for(cycle=cycle, member_state=member_state),
+        },
+    )
+
+
+@login_required
+def update_edit(request, pk: int):
+    update = permissions.get_update_for(request.user, pk, to_change=True)
+    if not update.is_editable:
+        messages.error(request, services.edit_refusal(update))
+        return redirect(update)
+    initial, measures, needs = initial_from(update)
+    form, measure_set, need_set = _bound_forms(
+        request,
+        on_behalf=update.on_behalf,
+        initial=initial,
+        measures=measures,
+        needs=needs,
+    )
+    conflict = None
+    if request.method == "POST" and _valid(form, measure_set, need_set):
+        version = form.cleaned_data.get("version") or 0
+        try:
+            update = services.progress_update_edit(
+                update=update,
+                actor=request.user,
+                content=form.to_content(filled(measure_set), filled(need_set)),
+                expected_version=version,
+            )
+            if request.POST.get("action") == "submit":
+                services.progress_update_submit(update=update, actor=request.user)
+        except StaleUpdateError as error:
+            # The person's text stays in the form so nothing typed is lost.
+            conflict = error
+        except ValidationError as error:
+            add_service_error(form, error)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+        else:
+            _saved_message(request, update)
+            return redirect(update)
+    return render(
+        request,
+        "recommendations/update_form.html",
+        {
+            "form": form,
+            "measure_set": measure_set,
+            "need_set": need_set,
+            "update": update,
+            "member_state": update.member_state,
+            "scope": _scope_name(update.member_state),
+            "recommendation": update.recommendation,
+            "cycle": update.cycle,
+            "conflict": conflict,
+            "deadline": selectors.deadline_for(
+                cycle=update.cycle, member_state=update.member_state
+            ),
+        },
+        status=409 if conflict else 200,
+    )
+
+
+def _saved_message(request, update) -> None:
+    if update.review_state == ReviewState.SUBMITTED:
+        messages.success(request, _("Submitted to the Secretariat for review."))
+    else:
+        messages.success(request, _("Draft saved."))
+
+
+def _detail_context(request, update, review_form=None) -> dict:
+    may_change = permissions.can_report_on(request.user, update.member_state)
+    is_open = update.cycle.is_open
+    return {
+        "update": update,
+        "scope": _scope_name(update.member_state),
+        "measures": update.measures.all(),
+        "needs": update.assistance_needs.all(),
+        "evidence": update.evidence.all(),
+        "timeline": selectors.update_timeline(update=update),
+        "may_change": may_change and update.is_editable and is_open,
+        "may_withdraw": may_change
+        and update.review_state == ReviewState.SUBMITTED
+        and is_open,
+        "may_delete": may_change
+        and update.review_state == ReviewState.DRAFT
+        and update.submitted_at is None
+        and is_open,
+        "may_review": permissions.can_review(request.user)
+        and update.review_state == ReviewState.SUBMITTED
+        and not services.took_part(update, request.user)
+        and is_open,
+        "evidence_form": EvidenceForm(),
+        "review_form": review_form or ReviewForm(),
+        "deadline": selectors.deadline_for(
+            cycle=update.cycle, member_state=update.member_state
+        ),
+    }
+
+
+@login_required
+def update_detail(request, pk: int):
+    update = permissions.get_update_for(request.user, pk)
+    return render(
+        request, "recommendations/update_detail.html", _detail_context(request, update)
+    )
+
+
+def _workflow_step(request, pk: int, step, done: str):
+    update = permissions.get_update_for(request.user, pk, to_change=True)
+    try:
+        step(update=update, actor=request.user)
+    except (ValidationError, WorkflowError) as error:
+        messages.error(
+            request, getattr(error, "message", None) or " ".join(error.messages)
+        )
+    else:
+        messages.success(request, done)
+    return update
+
+
+@login_required
+@require_POST
+def update_submit(request, pk: int):
+    update = _workflow_step(
+        request,
+        pk,
+        services.progress_update_submit,
+        _("Submitted to the Secretariat for review."),
+    )
+    return redirect(update)
+
+
+@login_required
+@require_POST
+def update_withdraw(request, pk: int):
+    update = _workflow_step(
+        request,
+        pk,
+        services.progress_update_withdraw,
+        _("Withdrawn: the update is a draft again."),
+    )
+    return redirect(update)
+
+
+@login_required
+@require_POST
+def update_delete(request, pk: int):
+    update = permissions.get_update_for(request.user, pk, to_change=True)
+    scope = _scope_name(update.member_state)
+    try:
+        services.progress_update_delete(update=update, actor=request.user)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect(update)
+    messages.success(request, _("Draft deleted."))
+    return redirect("recommendations:dashboard", scope=scope)
+
+
+@login_required
+@require_POST
+def update_review(request, pk: int):
+    update = permissions.get_update_for(request.user, pk)
+    if not permissions.can_review(request.user):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "accept":
+                services.progress_update_accept(
+                    update=update, actor=request.user, checklist=form.checklist()
+                )
+                messages.success(
+                    request, _("Accepted: the update is now the state's status.")
+                )
+            else:
+                services.progress_update_return(
+                    update=update,
+                    actor=request.user,
+                    comment=form.cleaned_data["comment"],
+                    checklist=form.checklist(),
+                )
+                messages.success(request, _("Returned to the state with your comment."))
+            return redirect("recommendations:review-queue")
+        except ValidationError as error:
+            add_service_error(form, error)
+        except WorkflowError as error:
+            form.add_error(None, error.message)
+    # The review form again, with its errors, on the update's page.
+    return render(
+        request,
+        "recommendations/update_detail.html",
+        _detail_context(request, update, review_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def evidence_upload(request, pk: int):
+    update = permissions.get_update_for(request.user, pk, to_change=True)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to attach."))
+        return redirect(update)
+    try:
+        evidence = services.evidence_add(
+            update=update, actor=request.user, upload=form.cleaned_data["file"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("“%(name)s” attached.") % {"name": evidence.original_name}
+        )
+    return redirect(update)
+
+
+@login_required
+def evidence_download(request, pk: int):
+    evidence = permissions.get_evidence_for(request.user, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request, pk: int):
+    evidence = permissions.get_evidence_for(request.user, pk)
+    update = evidence.update
+    if not permissions.can_report_on(request.user, update.member_state):
+        raise PermissionDenied
+    try:
+        services.evidence_remove(evidence=evidence, actor=request.user)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("File removed."))
+    return redirect(reverse("recommendations:update", args=[update.pk]))
