@@ -40,3 +40,11 @@ def brazil(db):
     from recommendations.models import MemberState
 
     return MemberState.objects.get(iso3="BRA")
+
+
+@pytest.fixture
+def cycle(db):
+    """The open cycle the data migration creates, with its deadline in the future."""
+    from recommendations.models import ReportingCycle
+
+    return ReportingCycle.objects.get(is_open=True)

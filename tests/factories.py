@@ -33,3 +33,18 @@ def secretariat(role: str = Role.REVIEWER, **kwargs) -> User:
     user = UserFactory(**kwargs)
     user_assign_role(user=user, role=role)
     return user
+
+
+def content(**overrides):
+    """What a focal point would write: a valid update, to vary per test."""
+    from recommendations.services import MeasureData, UpdateContent
+
+    values = {
+        "status": "in_progress",
+        "summary": "A national plan is under way with three ministries.",
+        "narrative": "The **committee** met four times.",
+        "narrative_visibility": "public",
+        "measures": [MeasureData(kind="policy", title="National action plan")],
+    }
+    values.update(overrides)
+    return UpdateContent(**values)
