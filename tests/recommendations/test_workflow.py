@@ -449,14 +449,14 @@ def test_one_open_cycle_at_a_time(secretariat_admin, cycle):
 def test_cycles_need_a_real_time_zone_and_a_manager(secretariat_admin, reviewer):
     from datetime import date
 
-    arguments = dict(
-        name="X",
-        slug="x",
-        meeting="M",
-        period_start=date(2027, 1, 1),
-        period_end=date(2027, 2, 1),
-        deadline=timezone.now(),
-    )
+    arguments = {
+        "name": "X",
+        "slug": "x",
+        "meeting": "M",
+        "period_start": date(2027, 1, 1),
+        "period_end": date(2027, 2, 1),
+        "deadline": timezone.now(),
+    }
     with pytest.raises(ValidationError):
         services.cycle_create(
             actor=secretariat_admin, time_zone="Mars/Olympus", **arguments
