@@ -14,8 +14,11 @@ from urllib.parse import urlparse
 import pytest
 
 REQUIRE_SERVICES = os.environ.get("PORTAL_REQUIRE_SERVICES", "") in {"1", "true", "yes"}
+# Named per run, so that two runs on one machine never drop each other's database.
+RUN_ID = f"{os.getpid()}"
 POSTGRES_URL = os.environ.get(
-    "PORTAL_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tip_portal"
+    "PORTAL_TEST_DATABASE_URL",
+    f"postgres://postgres@127.0.0.1:5432/tip_portal_{RUN_ID}",
 )
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
@@ -38,9 +41,8 @@ def _postgres_ready(url: str) -> bool:
     try:
         import psycopg2
 
-        psycopg2.connect(
-            url.replace("/tip_portal", "/postgres"), connect_timeout=3
-        ).close()
+        maintenance = urlparse(url)._replace(path="/postgres").geturl()
+        psycopg2.connect(maintenance, connect_timeout=3).close()
     except Exception:
         return False
     return True

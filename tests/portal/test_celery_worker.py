@@ -5,17 +5,19 @@ from celery.contrib.testing.worker import start_worker
 
 from portal.celery import app
 from portal.tasks import ping
-from tests.environment import REDIS_URL
+from tests.environment import REDIS_URL, RUN_ID
 
 
 @pytest.fixture
 def redis_worker():
-    saved = {
-        key: app.conf[key]
-        for key in ("broker_url", "result_backend", "task_always_eager")
-    }
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
+    # A queue of its own, so that concurrent test runs never take each other's tasks.
     app.conf.update(
-        broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False
+        broker_url=REDIS_URL,
+        result_backend=REDIS_URL,
+        task_always_eager=False,
+        task_default_queue=f"tests-{RUN_ID}",
     )
     app._pool = None
     try:
