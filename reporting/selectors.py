@@ -1,0 +1,197 @@
+"""The published picture of a cycle, shared by the public pages, the open data, the API
+and the PDF report, so that all four show the same numbers.
+
+Only accepted updates count, and each state's status on a recommendation is its latest
+accepted update in the cycle (as of a moment, for reproducible reports). Counts cover
+participating states.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch
+
+from recommendations.models import (
+    ADVANCED_STATUSES,
+    AssistanceNeed,
+    Measure,
+    MemberState,
+    ProgressUpdate,
+    Recommendation,
+    ReportingCycle,
+    Status,
+    Theme,
+)
+
+NO_INFORMATION = "no_information"
+CATEGORIES = [*Status.values, NO_INFORMATION]
+
+
+@dataclass
+class ThemeRow:
+    theme: Theme
+    recommendations: list[Recommendation]
+    counts: Counter
+    advanced_share: float  # of participating states x recommendations, largely or fully
+
+
+@dataclass
+class StatusMatrix:
+    cycle: ReportingCycle
+    as_of: datetime | None
+    states: list[MemberState]  # all member states, by name
+    recommendations: list[Recommendation]  # all of the instrument, by number
+    cells: dict[tuple[int, int], ProgressUpdate]  # (state, recommendation) -> update
+    secretariat: dict[int, ProgressUpdate] = field(default_factory=dict)
+
+    @property
+    def participating(self) -> list[MemberState]:
+        return [state for state in self.states if state.participating]
+
+    @property
+    def state_recommendations(self) -> list[Recommendation]:
+        return [r for r in self.recommendations if not r.is_for_secretariat]
+
+    @property
+    def secretariat_recommendations(self) -> list[Recommendation]:
+        return [r for r in self.recommendations if r.is_for_secretariat]
+
+    def update(self, state: MemberState, recommendation: Recommendation):
+        return self.cells.get((state.pk, recommendation.pk))
+
+    def status(self, state: MemberState, recommendation: Recommendation) -> str:
+        update = self.update(state, recommendation)
+        return update.status if update else NO_INFORMATION
+
+    def row(self, state: MemberState) -> list[tuple[Recommendation, ProgressUpdate | None]]:
+        return [(r, self.update(state, r)) for r in self.state_recommendations]
+
+    def counts_for_recommendation(self, recommendation: Recommendation) -> Counter:
+        if recommendation.is_for_secretariat:
+            update = self.secretariat.get(recommendation.pk)
+            return Counter([update.status if update else NO_INFORMATION])
+        return Counter(self.status(state, recommendation) for state in self.participating)
+
+    def counts_for_state(self, state: MemberState) -> Counter:
+        return Counter(self.status(state, r) for r in self.state_recommendations)
+
+    def counts_for(self, recommendations: list[Recommendation]) -> Counter:
+        total = Counter()
+        for recommendation in recommendations:
+            total += self.counts_for_recommendation(recommendation)
+        return total
+
+    def advanced_share_of_state(self, state: MemberState) -> float:
+        counts = self.counts_for_state(state)
+        total = len(self.state_recommendations)
+        return sum(counts[s] for s in ADVANCED_STATUSES) / total if total else 0.0
+
+    def reported(self, state: MemberState) -> bool:
+        return any(self.update(state, r) for r in self.state_recommendations)
+
+    @property
+    def reporting_states(self) -> list[MemberState]:
+        return [state for state in self.participating if self.reported(state)]
+
+    @property
+    def silent_states(self) -> list[MemberState]:
+        return [state for state in self.participating if not self.reported(state)]
+
+    def themes(self) -> list[ThemeRow]:
+        by_theme: dict[int, ThemeRow] = {}
+        for recommendation in self.recommendations:
+            row = by_theme.setdefault(
+                recommendation.theme_id,
+                ThemeRow(recommendation.theme, [], Counter(), 0.0),
+            )
+            row.recommendations.append(recommendation)
+        for row in by_theme.values():
+            # The Secretariat's own items are shown on their own, not mixed in.
+            state_items = [r for r in row.recommendations if not r.is_for_secretariat]
+            row.counts = self.counts_for(state_items)
+            cells = len(state_items) * len(self.participating)
+            advanced = sum(
+                1
+                for r in state_items
+                for state in self.participating
+                if self.status(state, r) in ADVANCED_STATUSES
+            )
+            row.advanced_share = advanced / cells if cells else 0.0
+        return sorted(by_theme.values(), key=lambda row: row.theme.position)
+
+    def updates(self) -> list[ProgressUpdate]:
+        return [*self.cells.values(), *self.secretariat.values()]
+
+
+def status_matrix(*, cycle: ReportingCycle, as_of: datetime | None = None) -> StatusMatrix:
+    """Every state's current (published) status on every recommendation of a cycle.
+
+    A fixed number of queries: states, recommendations, and the current updates with
+    their measures and assistance needs.
+    """
+    recommendations = list(
+        cycle.instrument.recommendations.select_related("theme").prefetch_related(
+            "footnotes__repeats"
+        )
+    )
+    states = list(MemberState.objects.order_by("name_en"))
+    current = (
+        ProgressUpdate.objects.filter(cycle=cycle)
+        .current(as_of=as_of)
+        .select_related("member_state", "recommendation")
+        .prefetch_related(
+            Prefetch("measures", queryset=Measure.objects.order_by("date", "pk")),
+            Prefetch("assistance_needs", queryset=AssistanceNeed.objects.order_by("pk")),
+        )
+    )
+    cells, secretariat = {}, {}
+    for update in current:
+        if update.member_state_id is None:
+            secretariat[update.recommendation_id] = update
+        else:
+            cells[(update.member_state_id, update.recommendation_id)] = update
+    return StatusMatrix(cycle, as_of, states, recommendations, cells, secretariat)
+
+
+@dataclass(frozen=True)
+class HemisphericSummary:
+    participating: int
+    reporting: int
+    recommendations_reported: int  # recommendations with at least one state's status
+    counts: Counter  # over participating states x state recommendations
+    themes: list[ThemeRow]  # by advanced share, most advanced first
+    assistance: list[tuple[str, int]]  # kind, number of updates asking for it
+
+
+def hemispheric_summary(matrix: StatusMatrix) -> HemisphericSummary:
+    state_items = matrix.state_recommendations
+    assistance = Counter(
+        need.kind
+        for update in matrix.cells.values()
+        if update.member_state.participating
+        for need in update.assistance_needs.all()
+    )
+    return HemisphericSummary(
+        participating=len(matrix.participating),
+        reporting=len(matrix.reporting_states),
+        recommendations_reported=sum(
+            1
+            for r in state_items
+            if any(matrix.update(state, r) for state in matrix.participating)
+        ),
+        counts=matrix.counts_for(state_items),
+        themes=sorted(matrix.themes(), key=lambda row: -row.advanced_share),
+        assistance=assistance.most_common(),
+    )
+
+
+def previous_cycle(cycle: ReportingCycle) -> ReportingCycle | None:
+    """The cycle before this one, whose statuses pages may show, labelled as such."""
+    return (
+        ReportingCycle.objects.filter(
+            instrument=cycle.instrument, period_start__lt=cycle.period_start
+        )
+        .order_by("-period_start")
+        .first()
+    )
