@@ -19,6 +19,9 @@ _REVIEWER = [
     "recommendations.view_private_memberstate",
     "recommendations.review_progressupdate",
     "recommendations.report_for_secretariat",
+    # The hemispheric report: generate it, download it, write its texts.
+    "reporting.generate_hemispheric_reportrun",
+    "reporting.add_reporttext",
 ]
 _CATALOGUE_ADMIN = [
     f"recommendations.{action}_{model}"
@@ -32,6 +35,7 @@ _CATALOGUE_ADMIN = [
     "portal.view_invitation",
     "portal.change_invitation",
     "auth.view_group",
+    "reporting.publish_reportrun",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -33,12 +33,19 @@ def user_assign_role(
     if role == Role.ADMIN and not user.is_staff:
         user.is_staff = True  # the admin screens for the catalogue and users
         user.save(update_fields=["is_staff"])
-    user.__dict__.pop("_portal_roles", None)
+    forget_cached_rights(user)
+
+
+def forget_cached_rights(user: User) -> None:
+    """Rights are cached on the user object for a request; after a change, reread."""
+    for name in ("_portal_roles", "_state_checker", "_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(name, None)
 
 
 def focal_point_unassign(*, user: User, member_state: MemberState) -> None:
     for perm in FOCAL_POINT_STATE_PERMISSIONS:
         remove_perm(perm, user, member_state)
+    forget_cached_rights(user)
     if not states_for(user).exists():
         user.groups.remove(Group.objects.get(name=GROUP_NAMES[Role.FOCAL_POINT]))
 

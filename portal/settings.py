@@ -44,10 +44,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +62,22 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# No inline script or style anywhere: every page works under this policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -139,7 +161,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence lives outside the static root and is never served directly.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-MEDIA_URL = None
+# Never served as files: evidence goes through a view that checks permissions.
+MEDIA_URL = "/not-served/"
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 20)
 # Uploads above this go to a temporary file rather than memory.
@@ -222,3 +245,132 @@ LOGGING = {
 }
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-password-change-me")
+
+# The licence of the open data, which the Secretariat may change.
+OPEN_DATA_LICENCE = env_str("OPEN_DATA_LICENCE", "CC BY 4.0")
+OPEN_DATA_LICENCE_URL = env_str(
+    "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+
+# REST API
+# Throttle rates are "N/second|minute|hour|day", or "off" (the fuzzing run turns them
+# off); "auth" slows password guessing on the token endpoint, "reports" bounds the
+# PDF runs one user asks for.
+
+
+def _api_rate(name: str, default: str) -> str | None:
+    raw = env_str(name, default).strip().lower()
+    if raw in {"", "0", "off", "none"}:
+        return None
+    number, _slash, period = raw.partition("/")
+    if not number.isdigit() or period not in {"second", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate such as 60/minute, nor off."
+        )
+    return raw
+
+
+API_THROTTLE_RATES = {
+    "anon": _api_rate("API_THROTTLE_ANON", "120/minute"),
+    "user": _api_rate("API_THROTTLE_USER", "1200/minute"),
+    "auth": _api_rate("API_THROTTLE_AUTH", "10/minute"),
+    "reports": _api_rate("API_THROTTLE_REPORTS", "30/hour"),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so that a request without credentials gets 401, not 403.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "portal.api.Ordering",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.AnonThrottle", "portal.api.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "DEFAULT_VERSION": "v1",
+    "ALLOWED_VERSIONS": ["v1"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OAS trafficking in persons portal API",
+    "DESCRIPTION": (
+        "Progress of the OAS member states on the recommendations on trafficking in "
+        "persons. See the README's API section for authentication, concurrency "
+        "(the `version` field) and errors."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.document_common_errors",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "recommendations.models.Status",
+        "ReviewStateEnum": "recommendations.models.ReviewState",
+        "VisibilityEnum": "recommendations.models.Visibility",
+    },
+}
+
+# Notifications and reminders
+# Tasks outside an app's tasks.py, found by the worker and beat alike.
+CELERY_IMPORTS = ["portal.notification_tasks"]
+CELERY_BEAT_SCHEDULE = {
+    # Each reminder is claimed in the database, so an extra run sends nothing twice.
+    "deadline-reminders": {
+        "task": "portal.send_deadline_reminders",
+        "schedule": 60 * 60,
+    },
+    "notifications-sweep": {
+        "task": "portal.sweep_notifications",
+        "schedule": 60 * 60,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Days before each state's deadline (its extension included) when reminders go out.
+REMINDER_DAYS_BEFORE = (14, 3)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+QUESTIONNAIRE_MAX_BYTES = env_int("QUESTIONNAIRE_MAX_BYTES", 2 * 1024 * 1024)
+
+# Reports
+# The report task goes to a queue of its own (bin/run's worker consumes it), so that a
+# dedicated worker can take the long, memory-hungry WeasyPrint jobs.
+REPORTS_QUEUE = env_str("REPORTS_QUEUE", "reports")
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+# A running report beats every few seconds; one silent for REPORT_STALE_SECONDS has
+# lost its worker and is requeued (or failed once its attempts are used up).
+REPORT_HEARTBEAT_SECONDS = env_int("REPORT_HEARTBEAT_SECONDS", 2)
+REPORT_STALE_SECONDS = env_int("REPORT_STALE_SECONDS", 60)
+# Below CELERY_VISIBILITY_TIMEOUT, so Redis never redelivers a report still running.
+REPORT_MAX_SECONDS = env_int("REPORT_MAX_SECONDS", 60 * 60)
+REPORT_QUEUED_EXPIRY_SECONDS = env_int("REPORT_QUEUED_EXPIRY_SECONDS", 6 * 60 * 60)
+# WeasyPrint keeps the whole document in memory: a child that grew past this (KiB)
+# is replaced after its task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", 800 * 1024
+)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "reports-sweep-lost-runs": {
+        "task": "reporting.tasks.sweep_report_runs",
+        "schedule": 60.0,
+    },
+}
+# WeasyPrint logs every page it lays out; the report's progress bar listens instead.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}

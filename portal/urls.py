@@ -7,6 +7,7 @@ from portal import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("", include("portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
@@ -14,5 +15,7 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("portal.urls_accounts")),
     path("", include("recommendations.urls")),
+    path("reports/", include("reporting.urls")),
+    path("", include("reporting.public_urls")),
     path("admin/", admin.site.urls),
 )

@@ -573,6 +573,16 @@ class ProgressUpdate(models.Model):
     def narrative_is_public(self) -> bool:
         return self.narrative_visibility == Visibility.PUBLIC
 
+    # What the public may read of an accepted update: never a confidential narrative,
+    # nor the challenges written beside it.
+    @property
+    def public_narrative(self) -> str:
+        return self.narrative if self.narrative_is_public else ""
+
+    @property
+    def public_challenges(self) -> str:
+        return self.challenges if self.narrative_is_public else ""
+
 
 class Measure(models.Model):
     class Kind(models.TextChoices):

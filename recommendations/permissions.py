@@ -5,12 +5,15 @@ point holds them as object permissions on its own state. Every view, endpoint, d
 and queryset that touches a state's private data goes through these functions.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
-from recommendations.models import Evidence, MemberState, ProgressUpdate
+from recommendations.models import Evidence, MemberState, ProgressUpdate, ReviewState
 
 REPORT = "recommendations.report_for_memberstate"
 VIEW_PRIVATE = "recommendations.view_private_memberstate"
@@ -19,7 +22,11 @@ VIEW_PRIVATE = "recommendations.view_private_memberstate"
 def _holds(user, perm: str, state: MemberState) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.has_perm(perm) or user.has_perm(perm, state)
+    if user.has_perm(perm):  # the Secretariat, through its groups (cached per user)
+        return True
+    # One checker per user and request: each state's permissions are read once.
+    checker = user.__dict__.setdefault("_state_checker", ObjectPermissionChecker(user))
+    return checker.has_perm(perm, state)
 
 
 def can_report_for(user, state: MemberState) -> bool:
@@ -130,3 +137,31 @@ def get_scope_for(user, scope: str) -> MemberState | None:
             raise PermissionDenied
         return None
     return get_state_for(user, scope, VIEW_PRIVATE)
+
+
+def updates_visible_to(user) -> QuerySet[ProgressUpdate]:
+    """What the user may see of updates: those it may read in full, and every accepted
+    (published) one, of which only the public parts (see ``full_reader``)."""
+    published = Q(review_state=ReviewState.ACCEPTED)
+    if _active(user) and user.has_perm(VIEW_PRIVATE):
+        return ProgressUpdate.objects.all()
+    states = states_for(user, VIEW_PRIVATE)
+    return ProgressUpdate.objects.filter(published | Q(member_state__in=states))
+
+
+def full_reader(user) -> Callable[[ProgressUpdate], bool]:
+    """``can_read_update`` for a whole list: the user's states are fetched once."""
+    if not _active(user):
+        return lambda update: False
+    if user.has_perm(VIEW_PRIVATE):
+        return lambda update: True
+    state_ids = set(states_for(user, VIEW_PRIVATE).values_list("pk", flat=True))
+    return lambda update: update.member_state_id in state_ids
+
+
+def get_visible_update_for(user, pk: int) -> ProgressUpdate:
+    """The door to an update that may be published: 404 if the user may not see it."""
+    update = updates_visible_to(user).filter(pk=pk).first()
+    if update is None:
+        raise Http404
+    return update

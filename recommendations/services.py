@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import notifications, publication
 from portal.models import User
 from portal.roles import is_secretariat
 from recommendations import permissions
@@ -227,6 +228,7 @@ def progress_update_submit(
             _move(update, actor, Action.REVISED, ReviewState.DRAFT)
         update.submitted_at = timezone.now()
         _move(update, actor, Action.SUBMITTED, ReviewState.SUBMITTED)
+        notifications.update_submitted(update)
     return update
 
 
@@ -261,6 +263,8 @@ def progress_update_accept(
         update.reviewed_at = timezone.now()
         update.reviewed_by = actor
         _move(update, actor, Action.ACCEPTED, ReviewState.ACCEPTED, checklist=checklist)
+        transaction.on_commit(publication.changed)
+        notifications.update_accepted(update)
     return update
 
 
@@ -286,6 +290,7 @@ def progress_update_return(
             comment=comment.strip(),
             checklist=checklist or {},
         )
+        notifications.update_returned(update)
     return update
 
 
@@ -606,8 +611,11 @@ def took_part(update: ProgressUpdate, actor: User) -> bool:
         action__in=[
             Action.CREATED,
             Action.EDITED,
+            Action.REVISED,
             Action.SUBMITTED,
+            Action.WITHDRAWN,
             Action.EVIDENCE_ADDED,
+            Action.EVIDENCE_REMOVED,
         ],
     ).exists()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations import review_views, views, workspace_views
+from recommendations import questionnaire_views, review_views, views, workspace_views
 
 app_name = "recommendations"
 
@@ -11,6 +11,16 @@ urlpatterns = [
     # Reporting: focal points, and the Secretariat acting for a state
     path("workspace/", workspace_views.workspace_home, name="workspace"),
     path("workspace/<str:scope>/", workspace_views.dashboard, name="dashboard"),
+    path(
+        "workspace/<str:scope>/questionnaire/",
+        questionnaire_views.questionnaire_page,
+        name="questionnaire",
+    ),
+    path(
+        "workspace/<str:scope>/questionnaire/download/",
+        questionnaire_views.questionnaire_download,
+        name="questionnaire-download",
+    ),
     path(
         "workspace/<str:scope>/recommendations/<int:number>/new/",
         workspace_views.update_new,

@@ -127,7 +127,9 @@ def update_new(request, scope: str, number: int):
                 content=form.to_content(filled(measure_set), filled(need_set)),
             )
             if request.POST.get("action") == "submit":
-                services.progress_update_submit(update=update, actor=request.user)
+                update = services.progress_update_submit(
+                    update=update, actor=request.user
+                )
         except ValidationError as error:
             add_service_error(form, error)
         except WorkflowError as error:
@@ -177,7 +179,9 @@ def update_edit(request, pk: int):
                 expected_version=version,
             )
             if request.POST.get("action") == "submit":
-                services.progress_update_submit(update=update, actor=request.user)
+                update = services.progress_update_submit(
+                    update=update, actor=request.user
+                )
         except StaleUpdateError as error:
             # The person's text stays in the form so nothing typed is lost.
             conflict = error
@@ -333,14 +337,15 @@ def update_review(request, pk: int):
         except ValidationError as error:
             add_service_error(form, error)
         except WorkflowError as error:
-            form.add_error(None, error.message)
+            # Not a matter of the form: this person may not review this update now.
+            messages.error(request, error.message)
+            return redirect(update)
+    context = _detail_context(request, update, review_form=form)
+    if not context["may_review"]:
+        messages.error(request, _("You cannot review this update."))
+        return redirect(update)
     # The review form again, with its errors, on the update's page.
-    return render(
-        request,
-        "recommendations/update_detail.html",
-        _detail_context(request, update, review_form=form),
-        status=400,
-    )
+    return render(request, "recommendations/update_detail.html", context, status=400)
 
 
 @login_required

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from recommendations.models import (
     ADVANCED_STATUSES,
@@ -23,6 +23,7 @@ from recommendations.models import (
     Status,
     Theme,
 )
+from reporting.models import ReportRun, ReportText
 
 NO_INFORMATION = "no_information"
 CATEGORIES = [*Status.values, NO_INFORMATION]
@@ -64,14 +65,18 @@ class StatusMatrix:
         update = self.update(state, recommendation)
         return update.status if update else NO_INFORMATION
 
-    def row(self, state: MemberState) -> list[tuple[Recommendation, ProgressUpdate | None]]:
+    def row(
+        self, state: MemberState
+    ) -> list[tuple[Recommendation, ProgressUpdate | None]]:
         return [(r, self.update(state, r)) for r in self.state_recommendations]
 
     def counts_for_recommendation(self, recommendation: Recommendation) -> Counter:
         if recommendation.is_for_secretariat:
             update = self.secretariat.get(recommendation.pk)
             return Counter([update.status if update else NO_INFORMATION])
-        return Counter(self.status(state, recommendation) for state in self.participating)
+        return Counter(
+            self.status(state, recommendation) for state in self.participating
+        )
 
     def counts_for_state(self, state: MemberState) -> Counter:
         return Counter(self.status(state, r) for r in self.state_recommendations)
@@ -124,7 +129,9 @@ class StatusMatrix:
         return [*self.cells.values(), *self.secretariat.values()]
 
 
-def status_matrix(*, cycle: ReportingCycle, as_of: datetime | None = None) -> StatusMatrix:
+def status_matrix(
+    *, cycle: ReportingCycle, as_of: datetime | None = None
+) -> StatusMatrix:
     """Every state's current (published) status on every recommendation of a cycle.
 
     A fixed number of queries: states, recommendations, and the current updates with
@@ -142,7 +149,9 @@ def status_matrix(*, cycle: ReportingCycle, as_of: datetime | None = None) -> St
         .select_related("member_state", "recommendation")
         .prefetch_related(
             Prefetch("measures", queryset=Measure.objects.order_by("date", "pk")),
-            Prefetch("assistance_needs", queryset=AssistanceNeed.objects.order_by("pk")),
+            Prefetch(
+                "assistance_needs", queryset=AssistanceNeed.objects.order_by("pk")
+            ),
         )
     )
     cells, secretariat = {}, {}
@@ -195,3 +204,87 @@ def previous_cycle(cycle: ReportingCycle) -> ReportingCycle | None:
         .order_by("-period_start")
         .first()
     )
+
+
+def public_cycle() -> ReportingCycle | None:
+    """The cycle public pages show by default: the open one, else the latest."""
+    return (
+        ReportingCycle.objects.open().select_related("instrument").first()
+        or ReportingCycle.objects.select_related("instrument")
+        .order_by("-period_start")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class CycleStatuses:
+    cycle: ReportingCycle
+    updates: list[ProgressUpdate]  # the state's current update per recommendation
+
+
+def state_history(
+    *, member_state: MemberState, before: ReportingCycle
+) -> list[CycleStatuses]:
+    """A state's published statuses in the cycles before ``before``, latest first."""
+    earlier = ReportingCycle.objects.filter(period_start__lt=before.period_start)
+    updates = (
+        ProgressUpdate.objects.filter(cycle__in=earlier, member_state=member_state)
+        .current()
+        .select_related("cycle", "recommendation")
+    )
+    by_cycle: dict[int, CycleStatuses] = {}
+    for update in sorted(updates, key=lambda u: u.recommendation.number):
+        by_cycle.setdefault(
+            update.cycle_id, CycleStatuses(update.cycle, [])
+        ).updates.append(update)
+    return sorted(by_cycle.values(), key=lambda c: c.cycle.period_start, reverse=True)
+
+
+# --- Reports (reporting.models) -----------------------------------------------------
+
+
+def published_reports(*, cycle: ReportingCycle | None = None) -> QuerySet[ReportRun]:
+    """Published hemispheric reports, newest first, for the public pages and open data.
+
+    Each has ``get_public_url()`` (the public download) and ``download_name()``.
+    """
+    runs = (
+        ReportRun.objects.published()
+        .hemispheric()
+        .exclude(pdf="")
+        .select_related("cycle")
+        .order_by("-published_at", "-pk")
+    )
+    return runs.filter(cycle=cycle) if cycle is not None else runs
+
+
+def report_runs(
+    *,
+    cycle: ReportingCycle,
+    member_state: MemberState | None,
+    runs: QuerySet[ReportRun] | None = None,
+) -> QuerySet[ReportRun]:
+    """A cycle's runs of the hemispheric report (None) or of a state, newest first.
+
+    ``runs`` narrows the candidates, e.g. to those a user may see.
+    """
+    runs = ReportRun.objects.all() if runs is None else runs
+    runs = runs.filter(cycle=cycle)
+    runs = (
+        runs.filter(member_state__isnull=True)
+        if member_state is None
+        else runs.filter(member_state=member_state)
+    )
+    return runs.select_related(
+        "cycle", "member_state", "requested_by", "published_by"
+    ).order_by("-requested_at", "-pk")
+
+
+def report_text(
+    *, cycle: ReportingCycle, language: str, as_of: datetime | None = None
+) -> ReportText | None:
+    """The introduction and conclusions as they stood at ``as_of`` (latest if None)."""
+    texts = ReportText.objects.filter(cycle=cycle, language=language)
+    if as_of is not None:
+        texts = texts.filter(created_at__lte=as_of)
+    return texts.select_related("written_by").order_by("-created_at", "-pk").first()

@@ -48,3 +48,11 @@ def cycle(db):
     from recommendations.models import ReportingCycle
 
     return ReportingCycle.objects.get(is_open=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a page cached earlier would be stale."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -19,7 +19,7 @@ def redis_worker():
         task_always_eager=False,
         task_default_queue=f"tests-{RUN_ID}",
     )
-    app._pool = None
+    _forget_connections()
     try:
         with start_worker(
             app, pool="solo", perform_ping_check=False, shutdown_timeout=10
@@ -27,7 +27,16 @@ def redis_worker():
             yield
     finally:
         app.conf.update(saved)
-        app._pool = None
+        _forget_connections()
+
+
+def _forget_connections() -> None:
+    # Eager tasks (notifications, reports) cache a producer pool on the broker of the
+    # moment and a result backend on the app: the worker's must not outlive it.
+    app._pool = None
+    app.__dict__.pop("amqp", None)  # its producer pool, queues and routes
+    app._backend_cache = None
+    vars(app._local).pop("backend", None)
 
 
 @pytest.mark.redis

@@ -1,0 +1,216 @@
+"""Latency and throughput of the portal's pages under gunicorn, side by side with a
+minimal view that renders the base template through the same middleware.
+
+    .venv/bin/python bench/http_bench.py [--scale 10] [--seconds 10] [--connections 8]
+
+It makes a throwaway PostgreSQL database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/tip_bench), fills it with the full-scale data set
+(``seed_full_scale``: 35 states, 22 recommendations, 3 cycles, ``--scale`` updates per
+state and recommendation per cycle), starts gunicorn on a free port with Redis as the
+cache, and loads each page with wrk from this machine's loopback. Needs wrk (Debian:
+apt-get install wrk) and gunicorn. Prints a Markdown table; --json writes the figures.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/tip_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def environment(database_url: str, var: Path) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url,
+        "DATABASE_CONN_MAX_AGE": "60",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "SECRET_KEY": "bench-only-secret-key",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PORTAL_VAR_DIR": str(var),
+        "DEBUG": "0",
+        "API_THROTTLE_ANON": "off",
+        "API_THROTTLE_USER": "off",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def recreate_database(url: str) -> None:
+    import psycopg2
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = psycopg2.connect(parsed._replace(path="/postgres").geturl())
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+SESSION_SNIPPET = """
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from recommendations.models import MemberState
+from portal.services import user_assign_role
+User = get_user_model()
+user, _ = User.objects.get_or_create(
+    username="bench-focal", defaults={"email": "bf@example.org"}
+)
+mexico = MemberState.objects.get(iso3="MEX")
+user_assign_role(user=user, role="focal_point", member_state=mexico)
+client = Client()
+client.force_login(user)
+token, _ = Token.objects.get_or_create(user=user)
+print(client.cookies[settings.SESSION_COOKIE_NAME].value, token.key)
+"""
+
+
+def wrk(url: str, seconds: int, connections: int, headers: list[str]) -> dict:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    output = subprocess.run([*command, url], capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rps,
+        "p50": latency.get("50"),
+        "p99": latency.get("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--cycles", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", help="Also write the figures to this file.")
+    parser.add_argument("--reuse", action="store_true", help="Keep the existing data.")
+    options = parser.parse_args()
+    for program in ("wrk",):
+        if shutil.which(program) is None:
+            sys.exit(f"{program} is not installed (Debian: apt-get install {program})")
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    var = Path(tempfile.mkdtemp(prefix="tip-bench-"))
+    env = environment(database_url, var)
+    if not options.reuse:
+        recreate_database(database_url)
+        manage(env, "migrate", "--noinput")
+        print(
+            f"Seeding {options.cycles} cycles x {options.scale} updates ...",
+            file=sys.stderr,
+        )
+        manage(
+            env,
+            "seed_full_scale",
+            "--force",
+            f"--cycles={options.cycles}",
+            f"--per={options.scale}",
+        )
+    manage(env, "collectstatic", "--noinput", "-v0")
+    session, token = manage(env, "shell", "-v", "0", "-c", SESSION_SNIPPET).split()[-2:]
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "bench.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={options.workers}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        anonymous: list[str] = []
+        # A cookie named sessionid makes the public pages skip their cache: rendered
+        # afresh, as for the first visitor after a change.
+        uncached = ["Cookie: sessionid=none"]
+        signed_in = [f"Cookie: sessionid={session}"]
+        api = [f"Authorization: Token {token}"]
+        targets = [
+            ("minimal view (base template)", "/en/bench/minimal/", anonymous),
+            ("public dashboard, cached", "/en/status/", anonymous),
+            ("public dashboard, uncached", "/en/status/", uncached),
+            ("state page (Mexico), cached", "/en/states/MEX/", anonymous),
+            ("state page (Mexico), uncached", "/en/states/MEX/", uncached),
+            ("focal point's dashboard", "/en/workspace/MEX/", signed_in),
+            ("API: progress updates", "/api/v1/progress-updates/", api),
+            ("API: status", "/api/v1/status/", api),
+        ]
+        figures = []
+        for name, path, headers in targets:
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    f"{base}{path}", headers=dict(h.split(": ", 1) for h in headers)
+                )
+            )  # warm the cache and the workers
+            result = wrk(f"{base}{path}", options.seconds, options.connections, headers)
+            figures.append({"page": name, "path": path, **result})
+            print(f"  {name}: {result['rps']:.0f} req/s", file=sys.stderr)
+    finally:
+        server.terminate()
+        server.wait(10)
+    minimal = figures[0]["rps"]
+    print(
+        f"\n{options.cycles} cycles, {options.scale} updates per state and "
+        f"recommendation per cycle; gunicorn --workers={options.workers}; "
+        f"wrk -t1 -c{options.connections} -d{options.seconds}s\n"
+    )
+    print("| page | req/s | median | p99 | ratio to minimal view |")
+    print("|---|---:|---:|---:|---:|")
+    for row in figures:
+        print(
+            f"| {row['page']} | {row['rps']:.0f} | {row['p50']} | {row['p99']} | "
+            f"{row['rps'] / minimal:.2f} |"
+        )
+    if options.json:
+        Path(options.json).write_text(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,532 @@
+"""Emails the portal sends, and the record of each one that people read in the portal.
+
+Two sources: steps of the review workflow (the hooks below, called by
+``recommendations.services`` inside its transaction) and the deadline reminders of
+Celery beat. Either way a ``Notification`` row holds the email as its recipient reads
+it, in their own language, and a Celery task sends it after the transaction commits.
+
+Sending happens at most once per row: a worker claims the row (``attempted_at``)
+before talking to the mail server. When the mail server refuses or cannot be reached,
+the claim is released and the task retries; when a worker dies mid-send, the claim
+stays and the email is not sent again, since it may have gone out. A reminder is
+claimed in the same way one level up: its ``Reminder`` row, unique per cycle, state and
+step, is inserted before any email is written, so a second beat run finds it and stops.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from portal.models import Notification, Reminder, User
+from portal.roles import GROUP_NAMES, SECRETARIAT_ROLES
+from recommendations.models import (
+    MemberState,
+    MemberStateUserObjectPermission,
+    ProgressUpdate,
+    Recommendation,
+    ReportingCycle,
+    ReviewState,
+    UpdateEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+Action = UpdateEvent.Action
+
+_KIND_OF_ACTION = {
+    Action.SUBMITTED: Kind.SUBMITTED,
+    Action.RETURNED: Kind.RETURNED,
+    Action.ACCEPTED: Kind.ACCEPTED,
+}
+# Local time, in the deadline's time zone, at which a reminder step falls due.
+REMINDER_HOUR = time(8, 0)
+# How long the normal path has before the sweep steps in.
+SWEEP_GRACE = timedelta(minutes=10)
+SWEEP_WINDOW = timedelta(days=2)
+
+
+class DeliveryError(Exception):
+    """The mail server refused the email or could not be reached; worth a retry."""
+
+
+# --- Hooks for the workflow (recommendations.services) ----------------------------
+
+
+def update_submitted(update: ProgressUpdate) -> None:
+    """Tell the Secretariat, once the submission commits."""
+    _queue_event(update, Action.SUBMITTED)
+
+
+def update_returned(update: ProgressUpdate) -> None:
+    """Tell the state's focal points, with the reviewer's comment."""
+    _queue_event(update, Action.RETURNED)
+
+
+def update_accepted(update: ProgressUpdate) -> None:
+    """Tell the state's focal points that the update is now the state's status."""
+    _queue_event(update, Action.ACCEPTED)
+
+
+def _queue_event(update: ProgressUpdate, action: str) -> None:
+    event = update.events.filter(action=action).order_by("-pk").only("pk").first()
+    if event is None:
+        return
+    from portal import notification_tasks
+
+    def queue_notifications():
+        notification_tasks.notify_update_event.delay(event.pk)
+
+    # robust: a broker that is down must not turn a saved step into an error page;
+    # notifications_sweep() catches the step up.
+    transaction.on_commit(queue_notifications, robust=True)
+
+
+# --- Workflow notifications ----------------------------------------------------------
+
+
+def update_event_notify(*, event: UpdateEvent) -> list[Notification]:
+    """Write the notifications of a workflow step and queue them; safe to repeat."""
+    kind = _KIND_OF_ACTION.get(event.action)
+    if kind is None:
+        return []
+    update = event.update
+    if kind == Kind.SUBMITTED:
+        recipients = list(secretariat_users())
+    elif update.member_state_id is not None:
+        recipients = focal_points_by_state([update.member_state]).get(
+            update.member_state_id, []
+        )
+    else:
+        # The Secretariat's own update: its author hears the review.
+        recipients = [update.author] if update.author.is_active else []
+    recipients = [user for user in recipients if user.pk != event.actor_id]
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                kind=kind,
+                update=update,
+                event=event,
+                **_compose_event(kind, event, update, user),
+            )
+            for user in recipients
+        ],
+        # A repeated task finds the rows it wrote before.
+        ignore_conflicts=True,
+    )
+    pending = list(_pending().filter(event=event))
+    _deliver_later(pending)
+    return pending
+
+
+def _compose_event(kind: str, event: UpdateEvent, update: ProgressUpdate, user: User):
+    with translation.override(_language_of(user)):
+        link = _absolute(reverse("recommendations:update", args=[update.pk]))
+        who = update.member_state.name if update.member_state else _("Secretariat")
+        context = {
+            "user": user,
+            "update": update,
+            "event": event,
+            "state": who,
+            "number": update.recommendation.number,
+            "status": update.get_status_display(),
+            "actor": event.actor.get_full_name() or event.actor.get_username(),
+            "link": link,
+        }
+        if kind == Kind.SUBMITTED:
+            subject = _("Submitted for review: %(state)s on recommendation %(number)s")
+            template = "portal/emails/update_submitted.txt"
+        elif kind == Kind.RETURNED:
+            subject = _("Returned to you: %(state)s on recommendation %(number)s")
+            template = "portal/emails/update_returned.txt"
+        else:
+            subject = _("Accepted: %(state)s on recommendation %(number)s")
+            template = "portal/emails/update_accepted.txt"
+        return {
+            "email": user.email,
+            "language": translation.get_language(),
+            "subject": _subject(subject % {"state": who, "number": context["number"]}),
+            "body": render_to_string(template, context),
+            "link": link,
+        }
+
+
+# --- Deadline reminders ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A participating state with recommendations still without a submitted update."""
+
+    member_state: MemberState
+    deadline: datetime
+    missing: list[int]
+
+
+def states_behind(*, cycle: ReportingCycle) -> list[Behind]:
+    """Participating states and the recommendations they have not submitted yet.
+
+    Submitted or accepted counts as reported; a draft, or an update returned and not
+    resubmitted, does not. A fixed number of queries for the 35 states.
+    """
+    numbers = list(
+        Recommendation.objects.filter(
+            instrument=cycle.instrument_id,
+            addressee=Recommendation.Addressee.MEMBER_STATES,
+        )
+        .order_by("number")
+        .values_list("pk", "number")
+    )
+    reported = set(
+        ProgressUpdate.objects.filter(
+            cycle=cycle,
+            member_state__isnull=False,
+            review_state__in=[ReviewState.SUBMITTED, ReviewState.ACCEPTED],
+        ).values_list("member_state_id", "recommendation_id")
+    )
+    behind = []
+    for state in MemberState.objects.filter(participating=True).order_by("name_en"):
+        missing = [n for pk, n in numbers if (state.pk, pk) not in reported]
+        if missing:
+            behind.append(Behind(state, cycle.deadline_for(state), missing))
+    return behind
+
+
+def due_step(*, deadline: datetime, zone: ZoneInfo, now: datetime) -> int | None:
+    """The reminder step due now for a deadline: days before it, or None.
+
+    A step falls due at 08:00 on the local day that many days before the deadline's
+    local date; when beat missed a step, the latest step due is the one sent.
+    """
+    if now >= deadline:
+        return None
+    deadline_day = timezone.localtime(deadline, zone).date()
+    due = [
+        days
+        for days in settings.REMINDER_DAYS_BEFORE
+        if now
+        >= datetime.combine(
+            deadline_day - timedelta(days=days), REMINDER_HOUR, tzinfo=zone
+        )
+    ]
+    return min(due) if due else None
+
+
+def reminders_send(*, now: datetime | None = None) -> list[Reminder]:
+    """Remind the states behind on the open cycle, and send the Secretariat a digest.
+
+    Run by beat every hour; each state, cycle and step is reminded once at most.
+    """
+    now = now or timezone.now()
+    cycle = (
+        ReportingCycle.objects.open()
+        .select_related("instrument")
+        .prefetch_related("extensions")
+        .first()
+    )
+    if cycle is None:
+        return []
+    zone = cycle.zone
+    behind = states_behind(cycle=cycle)
+    focal_points = focal_points_by_state([row.member_state for row in behind])
+    sent = []
+    for row in behind:
+        step = due_step(deadline=row.deadline, zone=zone, now=now)
+        if step is None:
+            continue
+        reminder = _claim_reminder(
+            cycle=cycle,
+            member_state=row.member_state,
+            days_before=step,
+            deadline=row.deadline,
+            missing=row.missing,
+            recipients=focal_points.get(row.member_state.pk, []),
+            kind=Kind.REMINDER,
+            compose=partial(_compose_reminder, cycle=cycle, behind=row, step=step),
+        )
+        if reminder is not None:
+            sent.append(reminder)
+    step = due_step(deadline=cycle.deadline, zone=zone, now=now)
+    if step is not None and behind:
+        digest = _claim_reminder(
+            cycle=cycle,
+            member_state=None,
+            days_before=step,
+            deadline=cycle.deadline,
+            missing=[
+                {
+                    "state": row.member_state.iso3,
+                    "missing": row.missing,
+                    "deadline": row.deadline.isoformat(),
+                }
+                for row in behind
+            ],
+            recipients=list(secretariat_users()),
+            kind=Kind.DIGEST,
+            compose=partial(_compose_digest, cycle=cycle, behind=behind, step=step),
+        )
+        if digest is not None:
+            sent.append(digest)
+    return sent
+
+
+def _claim_reminder(
+    *,
+    cycle: ReportingCycle,
+    member_state: MemberState | None,
+    days_before: int,
+    deadline: datetime,
+    missing: list,
+    recipients: list[User],
+    kind: str,
+    compose,
+) -> Reminder | None:
+    """Insert the reminder and its emails, or None if this step was claimed before."""
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                cycle=cycle,
+                member_state=member_state,
+                days_before=days_before,
+                deadline=deadline,
+                missing=missing,
+            )
+            Notification.objects.bulk_create(
+                Notification(
+                    recipient=user, kind=kind, reminder=reminder, **compose(user)
+                )
+                for user in recipients
+            )
+    except IntegrityError:
+        return None
+    _deliver_later(list(_pending().filter(reminder=reminder)))
+    return reminder
+
+
+def _deadline_text(deadline: datetime, zone: ZoneInfo) -> str:
+    local = timezone.localtime(deadline, zone)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({zone.key})"
+
+
+def _compose_reminder(user: User, *, cycle: ReportingCycle, behind: Behind, step: int):
+    with translation.override(_language_of(user)):
+        state = behind.member_state
+        link = _absolute(reverse("recommendations:dashboard", args=[state.iso3]))
+        context = {
+            "user": user,
+            "cycle": cycle,
+            "state": state.name,
+            "deadline": _deadline_text(behind.deadline, cycle.zone),
+            "extended": behind.deadline != cycle.deadline,
+            "days": step,
+            "missing": behind.missing,
+            "numbers": ", ".join(str(number) for number in behind.missing),
+            "link": link,
+            "questionnaire": _absolute(
+                reverse("recommendations:questionnaire", args=[state.iso3])
+            ),
+        }
+        return {
+            "email": user.email,
+            "language": translation.get_language(),
+            "subject": _subject(
+                _("%(days)s days left: %(state)s has recommendations to report on")
+                % {"days": step, "state": state.name}
+            ),
+            "body": render_to_string("portal/emails/deadline_reminder.txt", context),
+            "link": link,
+        }
+
+
+def _compose_digest(
+    user: User, *, cycle: ReportingCycle, behind: list[Behind], step: int
+):
+    with translation.override(_language_of(user)):
+        link = _absolute(reverse("recommendations:coverage"))
+        rows = [
+            {
+                "state": row.member_state.name,
+                "count": len(row.missing),
+                "numbers": ", ".join(str(number) for number in row.missing),
+                "deadline": _deadline_text(row.deadline, cycle.zone),
+                "extended": row.deadline != cycle.deadline,
+            }
+            for row in behind
+        ]
+        rows.sort(key=lambda row: row["state"])
+        context = {
+            "user": user,
+            "cycle": cycle,
+            "deadline": _deadline_text(cycle.deadline, cycle.zone),
+            "days": step,
+            "rows": rows,
+            "link": link,
+        }
+        return {
+            "email": user.email,
+            "language": translation.get_language(),
+            "subject": _subject(
+                _("%(days)s days to the deadline: %(count)s states have not reported")
+                % {"days": step, "count": len(rows)}
+            ),
+            "body": render_to_string("portal/emails/reminder_digest.txt", context),
+            "link": link,
+        }
+
+
+# --- Sending -------------------------------------------------------------------------
+
+
+def notification_deliver(*, notification: Notification) -> bool:
+    """Send one notification's email unless it was sent, or is being sent, already.
+
+    Returns whether this call sent it. Raises DeliveryError, with the claim released,
+    when the mail server refused or could not be reached: the caller may retry.
+    """
+    claimed = Notification.objects.filter(
+        pk=notification.pk, sent_at__isnull=True, attempted_at__isnull=True
+    ).update(attempted_at=timezone.now(), attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    notification.refresh_from_db()
+    recipient = notification.recipient
+    if not notification.email or not recipient.is_active:
+        # Kept claimed: nobody to send it to, so no retry either.
+        notification.error = "No active recipient with an email address."
+        notification.save(update_fields=["error"])
+        return False
+    message = EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        to=[notification.email],
+        headers={
+            "Content-Language": notification.language,
+            # RFC 3834: out-of-office replies should not answer the portal.
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    try:
+        message.send()
+    except Exception as error:
+        Notification.objects.filter(pk=notification.pk).update(
+            attempted_at=None, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise DeliveryError(str(error)) from error
+    Notification.objects.filter(pk=notification.pk).update(
+        sent_at=timezone.now(), error=""
+    )
+    return True
+
+
+def notifications_sweep(*, now: datetime | None = None) -> int:
+    """Catch up what the normal path missed; returns how many emails were queued.
+
+    Workflow steps of the last two days that have no notifications (the broker was
+    down when they were queued), and emails neither sent nor being sent whose
+    attempts are not used up.
+    """
+    now = now or timezone.now()
+    events = (
+        UpdateEvent.objects.filter(
+            action__in=list(_KIND_OF_ACTION),
+            created_at__gte=now - SWEEP_WINDOW,
+            created_at__lte=now - SWEEP_GRACE,
+        )
+        .exclude(
+            pk__in=Notification.objects.filter(event__isnull=False).values("event_id")
+        )
+        .select_related("update__member_state", "update__recommendation", "actor")
+    )
+    queued = 0
+    for event in events:
+        queued += len(update_event_notify(event=event))
+    stale = list(
+        _pending().filter(
+            created_at__lte=now - SWEEP_GRACE,
+            attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
+        )
+    )
+    _deliver_later(stale)
+    return queued + len(stale)
+
+
+def _pending() -> QuerySet[Notification]:
+    return Notification.objects.filter(sent_at__isnull=True, attempted_at__isnull=True)
+
+
+def _deliver_later(notifications: list[Notification]) -> None:
+    if not notifications:
+        return
+    from portal import notification_tasks
+
+    ids = [notification.pk for notification in notifications]
+
+    def queue_deliveries():
+        for pk in ids:
+            notification_tasks.deliver_notification.delay(pk)
+
+    transaction.on_commit(queue_deliveries, robust=True)
+
+
+# --- Who hears what, and what a person sees ---------------------------------------
+
+
+def secretariat_users() -> QuerySet[User]:
+    """The Secretariat's reviewers and admins who can sign in."""
+    names = [GROUP_NAMES[role] for role in SECRETARIAT_ROLES]
+    return (
+        User.objects.filter(is_active=True, groups__name__in=names)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def focal_points_by_state(states: list[MemberState]) -> dict[int, list[User]]:
+    """Active focal points of each state: who holds the right to report for it."""
+    rows = (
+        MemberStateUserObjectPermission.objects.filter(
+            content_object__in=states,
+            permission__codename="report_for_memberstate",
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    result: dict[int, list[User]] = {}
+    for row in rows:
+        result.setdefault(row.content_object_id, []).append(row.user)
+    return result
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The notifications sent to ``user``, newest first: nobody else's."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).select_related(
+        "update__member_state", "update__recommendation"
+    )
+
+
+def _language_of(user: User) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return user.language if user.language in codes else settings.LANGUAGE_CODE
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _subject(text: str) -> str:
+    return " ".join(text.split())[:300]

@@ -1,0 +1,74 @@
+"""Public pages are cached whole and revalidated cheaply, until something is published.
+
+Everything the public sees changes only when an update is accepted, a report is
+published or the Secretariat edits the catalogue; each of those calls ``changed()``,
+which moves the publication version. Pages are cached under that version, and their
+ETag is made from it, so a browser or proxy asking again gets a 304 without a query.
+"""
+
+import uuid
+from functools import wraps
+
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+
+VERSION_KEY = "publication-version"
+PAGE_TIMEOUT = 60 * 60 * 24
+# A visitor carrying one of these may see something personal (a message, their name).
+PERSONAL_COOKIES = ("sessionid", "messages")
+
+
+def version() -> str:
+    current = cache.get(VERSION_KEY)
+    if current is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex[:12], None)
+        current = cache.get(VERSION_KEY)
+    return current
+
+
+def changed() -> None:
+    """Something public changed: every cached page and ETag is now stale."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex[:12], None)
+
+
+def _is_anonymous_visit(request) -> bool:
+    return request.method in ("GET", "HEAD") and not any(
+        name in request.COOKIES for name in PERSONAL_COOKIES
+    )
+
+
+def public_page(view):
+    """Serve a public page from the cache, with an ETag, to visitors without a session.
+
+    Signed-in people get the page rendered afresh, with their navigation.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _is_anonymous_visit(request):
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        etag = f'"{version()}-{get_language()}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            return response
+        key = f"page:{etag}:{request.get_full_path()}"
+        cached = cache.get(key)
+        if cached is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.cookies or response.streaming:
+                return response
+            cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+        else:
+            content, content_type = cached
+            response = HttpResponse(content, content_type=content_type)
+        response["ETag"] = etag
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper

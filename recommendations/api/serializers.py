@@ -1,0 +1,478 @@
+"""The shapes of the API's catalogue and progress updates.
+
+Serializers check the shape of a request and turn it into what the services take
+(``UpdateContent``); every rule of the workflow stays in ``recommendations.services``.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.reverse import reverse
+
+from portal.api import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictURLField,
+)
+from recommendations.models import (
+    AssistanceNeed,
+    Evidence,
+    Measure,
+    MemberState,
+    ProgressUpdate,
+    Recommendation,
+    ReportingCycle,
+    ReviewState,
+    Status,
+    Theme,
+    UpdateEvent,
+    Visibility,
+)
+from recommendations.services import (
+    REVIEW_CHECKLIST,
+    MeasureData,
+    NeedData,
+    UpdateContent,
+)
+
+# The limits of the page's form, so that the API and the pages accept the same.
+MAX_MEASURES = 30
+MAX_NEEDS = 10
+
+# --- Catalogue --------------------------------------------------------------------
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    recommendations = serializers.SerializerMethodField(
+        help_text="The numbers of the theme's recommendations."
+    )
+
+    class Meta:
+        model = Theme
+        fields = [
+            "slug",
+            "position",
+            "title",
+            "title_es",
+            "title_fr",
+            "title_pt",
+            "instrument",
+            "recommendations",
+        ]
+
+    def get_recommendations(self, theme: Theme) -> list[int]:
+        return [r.number for r in theme.recommendations.all()]
+
+
+class FootnoteSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    text = serializers.CharField(
+        source="resolved_text",
+        help_text='The text; an "Idem" footnote gives the text it repeats.',
+    )
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    footnotes = FootnoteSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "number",
+            "instrument",
+            "theme",
+            "text",
+            "text_es",
+            "text_fr",
+            "text_pt",
+            "source_paragraph",
+            "based_on",
+            "addressee",
+            "footnotes",
+        ]
+
+
+class MemberStateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MemberState
+        fields = [
+            "iso3",
+            "iso2",
+            "name_en",
+            "name_es",
+            "name_fr",
+            "name_pt",
+            "participating",
+            "participation_note",
+        ]
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = ReportingCycle
+        fields = [
+            "slug",
+            "name",
+            "instrument",
+            "meeting",
+            "period_start",
+            "period_end",
+            "deadline",
+            "time_zone",
+            "is_open",
+            "opened_at",
+            "closed_at",
+        ]
+
+
+# --- Progress updates: what the API shows -----------------------------------------
+
+
+class MeasureSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Measure.Kind.choices)
+    title = StrictCharField(max_length=300)
+    date = serializers.DateField(required=False, allow_null=True, default=None)
+    link = StrictURLField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class NeedSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AssistanceNeed.Kind.choices)
+    description = StrictCharField(required=False, allow_blank=True, default="")
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name")
+    download = serializers.SerializerMethodField(
+        help_text="Where to download the file (with the same credentials)."
+    )
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "download",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download(self, evidence: Evidence) -> str:
+        return reverse(
+            "v1:progress-update-evidence-file",
+            kwargs={"pk": evidence.update_id, "evidence_id": evidence.pk},
+            request=self.context.get("request"),
+        )
+
+
+# Parts of an update that only those who may read it in full see; for everyone
+# else they are null. The narrative and challenges are also shown when the update is
+# accepted and its narrative public.
+PRIVATE_FIELDS = {
+    "author",
+    "on_behalf_reference",
+    "evidence",
+    "review_comment",
+}
+NARRATIVE_FIELDS = {"narrative", "challenges"}
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    """An update as the API shows it: in full to those who may read it in full; of an
+    accepted (published) update, everyone else sees the public parts and null for the
+    rest. ``version`` is what a PUT or PATCH must send back."""
+
+    cycle = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    member_state = serializers.SlugRelatedField(
+        slug_field="iso3",
+        read_only=True,
+        allow_null=True,
+        help_text="ISO 3166 alpha-3 code; null for the Secretariat's own updates.",
+    )
+    recommendation = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        help_text="The recommendation's number in the cycle's instrument.",
+    )
+    narrative = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "Markdown. Null when you may not read it: a confidential narrative is "
+            "only for the state and the Secretariat."
+        ),
+    )
+    challenges = serializers.CharField(allow_null=True)
+    measures = MeasureSerializer(many=True)
+    assistance_needs = NeedSerializer(many=True)
+    author = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    on_behalf_reference = serializers.CharField(allow_null=True)
+    supersedes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    evidence = EvidenceSerializer(many=True, allow_null=True)
+    review_comment = serializers.SerializerMethodField(
+        help_text="The Secretariat's comment, while the update is returned."
+    )
+    url = serializers.HyperlinkedIdentityField(
+        view_name="v1:progress-update-detail", read_only=True
+    )
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id",
+            "url",
+            "cycle",
+            "member_state",
+            "recommendation",
+            "status",
+            "summary",
+            "narrative",
+            "narrative_language",
+            "narrative_visibility",
+            "challenges",
+            "measures",
+            "assistance_needs",
+            "review_state",
+            "review_comment",
+            "version",
+            "on_behalf",
+            "on_behalf_reference",
+            "author",
+            "supersedes",
+            "evidence",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "reviewed_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, update: ProgressUpdate) -> dict:
+        data = super().to_representation(update)
+        if self.context["full_reader"](update):
+            return data
+        for name in PRIVATE_FIELDS:
+            data[name] = None
+        if not update.narrative_is_public:
+            for name in NARRATIVE_FIELDS:
+                data[name] = None
+        return data
+
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text="The reviewer's comment.")
+    )
+    def get_review_comment(self, update: ProgressUpdate) -> str | None:
+        if update.review_state != ReviewState.RETURNED:
+            return None
+        returns = [
+            event
+            for event in update.events.all()
+            if event.action == UpdateEvent.Action.RETURNED
+        ]
+        return returns[-1].comment if returns else None
+
+
+# --- Progress updates: what the API takes -----------------------------------------
+
+
+class UpdateContentSerializer(serializers.Serializer):
+    """What a person writes in an update, as in the page's form."""
+
+    status = serializers.ChoiceField(choices=Status.choices)
+    summary = StrictCharField(
+        max_length=400,
+        help_text="Two or three sentences, published once the update is accepted.",
+    )
+    narrative = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Markdown. Never a detail that could identify a victim.",
+    )
+    narrative_language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False, default="en"
+    )
+    narrative_visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        required=False,
+        default=Visibility.CONFIDENTIAL,
+        help_text=(
+            "public: published with the update once accepted; confidential (the "
+            "default): only the state and the Secretariat read it."
+        ),
+    )
+    challenges = StrictCharField(required=False, allow_blank=True, default="")
+    on_behalf_reference = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Required when the Secretariat files for a state: the note verbale's "
+            "number and date."
+        ),
+    )
+    measures = MeasureSerializer(
+        many=True, required=False, default=list, max_length=MAX_MEASURES
+    )
+    assistance_needs = NeedSerializer(
+        many=True, required=False, default=list, max_length=MAX_NEEDS
+    )
+
+    def content(self) -> UpdateContent:
+        return content_from(self.validated_data)
+
+
+def content_from(data: dict) -> UpdateContent:
+    return UpdateContent(
+        status=data["status"],
+        summary=data["summary"],
+        narrative=data["narrative"],
+        narrative_language=data["narrative_language"],
+        narrative_visibility=data["narrative_visibility"],
+        challenges=data["challenges"],
+        on_behalf_reference=data["on_behalf_reference"],
+        measures=[MeasureData(**m) for m in data["measures"]],
+        assistance_needs=[NeedData(**n) for n in data["assistance_needs"]],
+    )
+
+
+def content_data(update: ProgressUpdate) -> dict:
+    """An update's content in the serializer's terms, to merge a PATCH into."""
+    return {
+        "status": update.status,
+        "summary": update.summary,
+        "narrative": update.narrative,
+        "narrative_language": update.narrative_language,
+        "narrative_visibility": update.narrative_visibility,
+        "challenges": update.challenges,
+        "on_behalf_reference": update.on_behalf_reference,
+        "measures": [
+            {"kind": m.kind, "title": m.title, "date": m.date, "link": m.link}
+            for m in update.measures.all()
+        ],
+        "assistance_needs": [
+            {"kind": n.kind, "description": n.description}
+            for n in update.assistance_needs.all()
+        ],
+    }
+
+
+class ProgressUpdateCreateSerializer(UpdateContentSerializer):
+    member_state = StrictCharField(
+        allow_null=True,
+        max_length=3,
+        help_text=(
+            "ISO 3166 alpha-3 code of the state; null for a recommendation addressed "
+            "to the Secretariat."
+        ),
+    )
+    recommendation = StrictIntegerField(
+        min_value=1,
+        max_value=32767,
+        help_text="Its number in the open cycle's instrument.",
+    )
+
+    def validate_member_state(self, value: str | None) -> MemberState | None:
+        if value is None:
+            return None
+        state = MemberState.objects.filter(iso3=value.upper()).first()
+        if state is None:
+            raise serializers.ValidationError(_("No member state has this code."))
+        return state
+
+
+class VersionMixin(serializers.Serializer):
+    version = StrictIntegerField(
+        min_value=1,
+        help_text=(
+            "The version you read. If someone saved the update since, nothing is "
+            "saved and the answer is 409 with what changed."
+        ),
+    )
+
+
+class ProgressUpdateEditSerializer(VersionMixin, UpdateContentSerializer):
+    """PUT: the whole content, and the version it replaces."""
+
+
+class ProgressUpdatePatchSerializer(VersionMixin, UpdateContentSerializer):
+    """PATCH: the fields to change, and the version they change."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "version":
+                field.required = False
+                field.default = empty
+
+    # Never partial in DRF's sense: "version" stays required. (DRF, and the schema
+    # generator for PATCH bodies, set ``partial``; each field says what it needs.)
+    @property
+    def partial(self) -> bool:
+        return False
+
+    @partial.setter
+    def partial(self, value: bool) -> None:
+        pass
+
+
+class SubmitSerializer(serializers.Serializer):
+    version = StrictIntegerField(
+        min_value=1,
+        required=False,
+        help_text="The version you read; if sent, a newer one gives 409.",
+    )
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+ChecklistSerializer = type(
+    "ChecklistSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The reviewer's checklist: accepting needs every item confirmed.",
+        **{
+            key: StrictBooleanField(help_text=label)
+            for key, label in REVIEW_CHECKLIST.items()
+        },
+    },
+)
+
+
+class AcceptSerializer(serializers.Serializer):
+    checklist = ChecklistSerializer(
+        help_text=(
+            "Every item must be true to accept, as on the review page; "
+            "a false one gives 400."
+        )
+    )
+
+
+class ReturnSerializer(serializers.Serializer):
+    comment = StrictCharField(help_text="What the state should change.")
+    checklist = ChecklistSerializer(
+        required=False, help_text="Optional: the items you checked."
+    )
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=(
+            "PDF, image, office document or text; checked by its content, not its name."
+        )
+    )

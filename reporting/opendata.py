@@ -1,0 +1,382 @@
+"""Open data: the public tables of a cycle as CSV, JSON and XLSX, with a dictionary.
+
+Built from the same status matrix as the pages and the report. Only accepted updates,
+only their public parts.
+"""
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from reporting.selectors import CATEGORIES, NO_INFORMATION, StatusMatrix
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+    kind: str = "string"  # string, integer, number, date, url
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    description: str
+    columns: list[Column]
+    rows: list[dict]
+
+
+@dataclass(frozen=True)
+class Filters:
+    member_state: str | None = None  # ISO3
+    recommendation: int | None = None
+    theme: str | None = None  # slug
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _state_columns() -> list[Column]:
+    return [
+        Column("member_state", _("ISO 3166 alpha-3 code of the member state")),
+        Column("member_state_name", _("Name of the member state, in English")),
+    ]
+
+
+def status_rows(matrix: StatusMatrix, filters: Filters) -> Table:
+    rows = []
+    for state in matrix.participating:
+        if filters.member_state and state.iso3 != filters.member_state:
+            continue
+        for recommendation, update in matrix.row(state):
+            if (
+                filters.recommendation
+                and recommendation.number != filters.recommendation
+            ):
+                continue
+            if filters.theme and recommendation.theme.slug != filters.theme:
+                continue
+            rows.append(
+                {
+                    "member_state": state.iso3,
+                    "member_state_name": state.name_en,
+                    "recommendation": recommendation.number,
+                    "theme": recommendation.theme.slug,
+                    "status": update.status if update else NO_INFORMATION,
+                    "summary": update.summary if update else "",
+                    "accepted_at": update.reviewed_at.isoformat() if update else "",
+                    "update_url": _absolute(
+                        reverse(
+                            "reporting:state-recommendation",
+                            args=[state.iso3, recommendation.number],
+                        )
+                    )
+                    if update
+                    else "",
+                }
+            )
+    return Table(
+        "status",
+        str(_("Status of each participating state on each recommendation")),
+        str(
+            _(
+                "One row per participating member state and recommendation "
+                "addressed to states."
+            )
+        ),
+        [
+            *_state_columns(),
+            Column(
+                "recommendation", _("Number of the recommendation, 1 to 22"), "integer"
+            ),
+            Column("theme", _("Short name of the recommendation's theme")),
+            Column(
+                "status",
+                _("Status on the scale; no_information where none was accepted"),
+            ),
+            Column("summary", _("Public summary of the accepted update")),
+            Column(
+                "accepted_at",
+                _("When the Secretariat accepted the update (UTC)"),
+                "date",
+            ),
+            Column("update_url", _("Page of the published update"), "url"),
+        ],
+        rows,
+    )
+
+
+def _count_columns() -> list[Column]:
+    return [
+        Column(category, _("Number of participating states at this status"), "integer")
+        for category in CATEGORIES
+    ]
+
+
+def recommendations_rows(matrix: StatusMatrix, filters: Filters) -> Table:
+    rows = []
+    for recommendation in matrix.recommendations:
+        if filters.theme and recommendation.theme.slug != filters.theme:
+            continue
+        if filters.recommendation and recommendation.number != filters.recommendation:
+            continue
+        counts = matrix.counts_for_recommendation(recommendation)
+        rows.append(
+            {
+                "recommendation": recommendation.number,
+                "theme": recommendation.theme.slug,
+                "addressee": recommendation.addressee,
+                "text": recommendation.text,
+                **{category: counts.get(category, 0) for category in CATEGORIES},
+            }
+        )
+    return Table(
+        "recommendations",
+        str(_("Statuses by recommendation")),
+        str(_("How many participating states are at each status, per recommendation.")),
+        [
+            Column("recommendation", _("Number of the recommendation"), "integer"),
+            Column("theme", _("Short name of the theme")),
+            Column(
+                "addressee", _("member_states, or secretariat for recommendation 22")
+            ),
+            Column("text", _("Full text of the recommendation, in English")),
+            *_count_columns(),
+        ],
+        rows,
+    )
+
+
+def themes_rows(matrix: StatusMatrix, filters: Filters) -> Table:
+    rows = []
+    for row in matrix.themes():
+        if filters.theme and row.theme.slug != filters.theme:
+            continue
+        rows.append(
+            {
+                "theme": row.theme.slug,
+                "position": row.theme.position,
+                "title": row.theme.title,
+                "recommendations": " ".join(str(r.number) for r in row.recommendations),
+                "advanced_share": round(row.advanced_share, 4),
+                **{category: row.counts.get(category, 0) for category in CATEGORIES},
+            }
+        )
+    return Table(
+        "themes",
+        str(_("Statuses by theme")),
+        str(
+            _(
+                "Statuses added up over each theme's recommendations "
+                "addressed to states."
+            )
+        ),
+        [
+            Column("theme", _("Short name of the theme")),
+            Column("position", _("Order of the theme in the instrument"), "integer"),
+            Column("title", _("Title of the theme, in English")),
+            Column("recommendations", _("Numbers of its recommendations")),
+            Column(
+                "advanced_share",
+                _("Share of state-recommendation pairs largely or fully implemented"),
+                "number",
+            ),
+            *_count_columns(),
+        ],
+        rows,
+    )
+
+
+def states_rows(matrix: StatusMatrix, filters: Filters) -> Table:
+    rows = []
+    for state in matrix.states:
+        if filters.member_state and state.iso3 != filters.member_state:
+            continue
+        counts = matrix.counts_for_state(state)
+        rows.append(
+            {
+                "member_state": state.iso3,
+                "member_state_name": state.name_en,
+                "participating": state.participating,
+                "advanced_share": round(matrix.advanced_share_of_state(state), 4),
+                **{category: counts.get(category, 0) for category in CATEGORIES},
+            }
+        )
+    return Table(
+        "states",
+        str(_("Statuses by member state")),
+        str(
+            _(
+                "How many of the 21 recommendations addressed to states "
+                "are at each status."
+            )
+        ),
+        [
+            *_state_columns(),
+            Column(
+                "participating",
+                _("Whether the state takes part in the OAS now"),
+                "boolean",
+            ),
+            Column(
+                "advanced_share",
+                _("Share of the 21 recommendations largely or fully implemented"),
+                "number",
+            ),
+            *[
+                Column(
+                    category, _("Number of recommendations at this status"), "integer"
+                )
+                for category in CATEGORIES
+            ],
+        ],
+        rows,
+    )
+
+
+def measures_rows(matrix: StatusMatrix, filters: Filters) -> Table:
+    rows = []
+    for update in matrix.updates():
+        state = update.member_state
+        if filters.member_state and (
+            state is None or state.iso3 != filters.member_state
+        ):
+            continue
+        if (
+            filters.recommendation
+            and update.recommendation.number != filters.recommendation
+        ):
+            continue
+        for measure in update.measures.all():
+            rows.append(
+                {
+                    "member_state": state.iso3 if state else "",
+                    "member_state_name": state.name_en if state else "OAS Secretariat",
+                    "recommendation": update.recommendation.number,
+                    "kind": measure.kind,
+                    "title": measure.title,
+                    "date": measure.date.isoformat() if measure.date else "",
+                    "link": measure.link,
+                }
+            )
+    return Table(
+        "measures",
+        str(_("Measures reported")),
+        str(_("The measures listed in the accepted updates.")),
+        [
+            *_state_columns(),
+            Column("recommendation", _("Number of the recommendation"), "integer"),
+            Column("kind", _("Type of measure")),
+            Column("title", _("Title of the measure, as the state wrote it")),
+            Column("date", _("Date of the measure"), "date"),
+            Column("link", _("Link to the measure, if given"), "url"),
+        ],
+        rows,
+    )
+
+
+TABLES: dict[str, Callable[[StatusMatrix, Filters], Table]] = {
+    "status": status_rows,
+    "recommendations": recommendations_rows,
+    "themes": themes_rows,
+    "states": states_rows,
+    "measures": measures_rows,
+}
+
+
+def licence() -> dict[str, str]:
+    return {"name": settings.OPEN_DATA_LICENCE, "url": settings.OPEN_DATA_LICENCE_URL}
+
+
+def _cell(value):
+    return "true" if value is True else "false" if value is False else value
+
+
+def as_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[c.name for c in table.columns])
+    writer.writeheader()
+    for row in table.rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    # A byte-order mark, so spreadsheet programs read the accents right.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def as_json(table: Table, *, cycle, generated_at: datetime) -> bytes:
+    document = {
+        "title": table.title,
+        "description": table.description,
+        "cycle": cycle.slug,
+        "generated_at": generated_at.isoformat(),
+        "licence": licence(),
+        "source": settings.SITE_URL,
+        "columns": [
+            {"name": c.name, "type": c.kind, "description": str(c.description)}
+            for c in table.columns
+        ],
+        "rows": table.rows,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def as_xlsx(table: Table, *, cycle, generated_at: datetime) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = table.name[:31]
+    sheet.append([c.name for c in table.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append([row.get(c.name) for c in table.columns])
+    sheet.freeze_panes = "A2"
+    about = workbook.create_sheet("about")
+    about.append([table.title])
+    about.append([table.description])
+    about.append([str(_("Cycle")), cycle.slug])
+    about.append([str(_("Generated")), generated_at.isoformat()])
+    about.append([str(_("Licence")), f"{licence()['name']} {licence()['url']}"])
+    about.append([])
+    about.append([str(_("Column")), str(_("Type")), str(_("Meaning"))])
+    for column in table.columns:
+        about.append([column.name, column.kind, str(column.description)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def full_export(matrix: StatusMatrix) -> tuple[str, bytes]:
+    """Every table of the cycle, in CSV and JSON, in one dated ZIP."""
+    generated_at = timezone.now()
+    name = f"tip-portal-{matrix.cycle.slug}-{generated_at:%Y-%m-%d}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table_name, build in TABLES.items():
+            table = build(matrix, Filters())
+            archive.writestr(f"{name}/{table_name}.csv", as_csv(table))
+            archive.writestr(
+                f"{name}/{table_name}.json",
+                as_json(table, cycle=matrix.cycle, generated_at=generated_at),
+            )
+        archive.writestr(
+            f"{name}/README.txt",
+            (
+                f"{matrix.cycle.name}\n"
+                f"Generated {generated_at.isoformat()} from {settings.SITE_URL}\n"
+                f"Licence: {licence()['name']} {licence()['url']}\n"
+                "Each .json file carries its data dictionary under 'columns'.\n"
+            ),
+        )
+    return f"{name}.zip", buffer.getvalue()

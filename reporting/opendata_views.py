@@ -1,0 +1,136 @@
+"""Downloads of the open data, the data dictionary, and the feed of accepted updates."""
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.publication import public_page
+from recommendations.models import ProgressUpdate
+from reporting import opendata
+from reporting.public_views import _cycle_for
+from reporting.selectors import status_matrix
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _filters(request) -> opendata.Filters:
+    number = request.GET.get("recommendation")
+    return opendata.Filters(
+        member_state=(request.GET.get("state") or "").upper() or None,
+        recommendation=int(number) if number and number.isdigit() else None,
+        theme=request.GET.get("theme") or None,
+    )
+
+
+@public_page
+def data_home(request):
+    cycle = _cycle_for(request)
+    matrix = status_matrix(cycle=cycle)
+    tables = [build(matrix, opendata.Filters()) for build in opendata.TABLES.values()]
+    try:
+        from reporting.selectors import published_reports
+    except ImportError:  # reports arrive with their own module
+        reports = []
+    else:
+        reports = published_reports()
+    return render(
+        request,
+        "reporting/public/data.html",
+        {
+            "cycle": cycle,
+            "tables": tables,
+            "formats": list(FORMATS),
+            "licence": opendata.licence(),
+            "reports": reports,
+        },
+    )
+
+
+@public_page
+def download(request, name: str, extension: str):
+    build = opendata.TABLES.get(name)
+    if build is None or extension not in FORMATS:
+        raise Http404
+    cycle = _cycle_for(request)
+    table = build(status_matrix(cycle=cycle), _filters(request))
+    now = timezone.now()
+    if extension == "csv":
+        body = opendata.as_csv(table)
+    elif extension == "json":
+        body = opendata.as_json(table, cycle=cycle, generated_at=now)
+    else:
+        body = opendata.as_xlsx(table, cycle=cycle, generated_at=now)
+    response = HttpResponse(body, content_type=FORMATS[extension])
+    response["Content-Disposition"] = (
+        f'attachment; filename="{cycle.slug}-{name}.{extension}"'
+    )
+    response["Link"] = f'<{opendata.licence()["url"]}>; rel="license"'
+    return response
+
+
+def full_export(request):
+    cycle = _cycle_for(request)
+    filename, body = opendata.full_export(status_matrix(cycle=cycle))
+    response = HttpResponse(body, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class AcceptedUpdatesFeed(Feed):
+    """Newly accepted updates, public parts only."""
+
+    feed_type = Atom1Feed
+    title = gettext_lazy("Accepted progress updates on trafficking in persons")
+    subtitle = gettext_lazy(
+        "Progress of the OAS member states on the recommendations of the Seventh "
+        "Meeting of National Authorities, as accepted by the OAS Secretariat."
+    )
+
+    def link(self):
+        return reverse("reporting:dashboard")
+
+    def items(self):
+        return (
+            ProgressUpdate.objects.accepted()
+            .select_related("member_state", "recommendation", "cycle")
+            .order_by("-reviewed_at")[:50]
+        )
+
+    def item_title(self, item):
+        who = item.member_state.name if item.member_state else _("OAS Secretariat")
+        return _("%(who)s, recommendation %(number)s: %(status)s") % {
+            "who": who,
+            "number": item.recommendation.number,
+            "status": item.get_status_display(),
+        }
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_link(self, item):
+        if item.member_state is None:
+            return reverse(
+                "recommendations:recommendation", args=[item.recommendation.number]
+            )
+        return reverse(
+            "reporting:state-recommendation",
+            args=[item.member_state.iso3, item.recommendation.number],
+        )
+
+    def item_pubdate(self, item):
+        return item.reviewed_at
+
+    def item_updateddate(self, item):
+        return item.reviewed_at
+
+
+feed = public_page(AcceptedUpdatesFeed())

@@ -1,0 +1,597 @@
+"""The progress report as a WeasyPrint document: data, then charts, then HTML, then PDF.
+
+Every number comes from ``reporting.selectors`` (the same as the public pages), every
+chart from ``reporting.charts``. Narratives are untrusted: they pass through
+``render_markdown`` (nh3) before they reach the HTML, only public ones are used, and
+WeasyPrint runs without presentational hints and with a fetcher that serves only the
+report's own static files, never anything over the network.
+
+The report's own words go through Django's translation catalogues: call these
+functions inside ``translation.override(language)``.
+"""
+
+import mimetypes
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language_info, gettext
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from portal.markdown import render_markdown
+from recommendations.models import (
+    ADVANCED_STATUSES,
+    STATUS_DEFINITIONS,
+    AssistanceNeed,
+    Measure,
+    MemberState,
+    ProgressUpdate,
+    Recommendation,
+    ReportingCycle,
+    Status,
+)
+from reporting import charts
+from reporting.models import ReportText
+from reporting.selectors import (
+    NO_INFORMATION,
+    StatusMatrix,
+    hemispheric_summary,
+    report_text,
+    status_matrix,
+)
+
+STATIC_ROOT_URL = "file:///report-static/"
+STYLESHEET = "reporting/report.css"
+
+
+# --- What to compile ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    cycle: ReportingCycle
+    member_state: MemberState | None  # None: the hemispheric report
+    language: str
+    as_of: datetime
+
+
+@dataclass
+class ReportData:
+    """Everything read from the database, as of the spec's moment."""
+
+    spec: ReportSpec
+    matrix: StatusMatrix
+    texts: ReportText | None
+
+
+def gather(spec: ReportSpec) -> ReportData:
+    """Read the published picture as of ``spec.as_of`` (a fixed number of queries)."""
+    matrix = status_matrix(cycle=spec.cycle, as_of=spec.as_of)
+    texts = None
+    if spec.member_state is None:
+        texts = report_text(cycle=spec.cycle, language=spec.language, as_of=spec.as_of)
+    # The instrument's footnotes and the updates' lists, read now rather than later.
+    for recommendation in matrix.recommendations:
+        list(recommendation.footnotes.all())
+    for update in matrix.updates():
+        list(update.measures.all())
+        list(update.assistance_needs.all())
+    return ReportData(spec=spec, matrix=matrix, texts=texts)
+
+
+# --- What the template shows --------------------------------------------------------
+
+
+@dataclass
+class Highlight:
+    state: str
+    status: str
+    status_label: str
+    summary: str
+    narrative: SafeString | None
+    narrative_language: str
+    measures: list[str]
+
+
+@dataclass
+class RecommendationSection:
+    anchor: str
+    number: int
+    heading: str
+    text: str
+    text_is_fallback: bool
+    source: str
+    footnotes: list[tuple[int, str]]
+    addressee: str
+    chart: SafeString
+    sentence: str
+    by_status: list[tuple[str, str, list[str]]]  # key, label, names
+    highlights: list[Highlight]
+    state_status: tuple[str, str] | None = None  # a state's own report: key, label
+    needs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ThemeSection:
+    anchor: str
+    title: str
+    is_fallback: bool
+    chart: SafeString | None
+    recommendations: list[RecommendationSection]
+
+
+@dataclass
+class Profile:
+    anchor: str
+    name: str
+    chart: SafeString
+    sentence: str
+    by_status: list[tuple[str, str, list[int]]]  # key, label, recommendation numbers
+    measures: list[str]
+    needs: list[str]
+
+
+def category_labels() -> dict[str, str]:
+    labels = {value: str(label) for value, label in Status.choices}
+    labels[NO_INFORMATION] = gettext("No information")
+    return labels
+
+
+def sort_key(name: str) -> str:
+    """Names in alphabetical order for any of the languages, accents aside."""
+    plain = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+
+
+def by_name(states: Iterable[MemberState]) -> list[MemberState]:
+    return sorted(states, key=lambda state: (sort_key(state.name), state.iso3))
+
+
+def moment(value: datetime) -> str:
+    """A moment in the Secretariat's time zone, written for the report's language."""
+    zone = ZoneInfo(settings.PORTAL_TIME_ZONE)
+    local = timezone.localtime(value, zone)
+    return f"{date_format(local, 'DATETIME_FORMAT')} ({settings.PORTAL_TIME_ZONE})"
+
+
+def day(value) -> str:
+    return date_format(value, "DATE_FORMAT")
+
+
+def percent(share: float) -> str:
+    return gettext("%(percent)s%%") % {"percent": round(share * 100)}
+
+
+def _measure(measure: Measure) -> str:
+    text = f"{measure.get_kind_display()}: {measure.title}"
+    if measure.date:
+        text += f" ({day(measure.date)})"
+    return text
+
+
+def _need(need: AssistanceNeed) -> str:
+    kind = need.get_kind_display()
+    return f"{kind}: {need.description}" if need.description else kind
+
+
+def _highlight(state_name: str, update: ProgressUpdate, labels) -> Highlight:
+    public = update.narrative_is_public and update.narrative.strip()
+    return Highlight(
+        state=state_name,
+        status=update.status,
+        status_label=labels[update.status],
+        summary=update.summary,
+        # Confidential narratives never reach the report, whoever compiles it.
+        narrative=render_markdown(update.narrative) if public else None,
+        narrative_language=update.narrative_language,
+        measures=[_measure(m) for m in update.measures.all()],
+    )
+
+
+def _source(recommendation: Recommendation) -> str:
+    if recommendation.source_paragraph is None:
+        return gettext("New in this instrument: not taken from the Third Work Plan")
+    if recommendation.based_on:
+        message = gettext(
+            "Based on paragraph %(paragraph)s of the Guidelines of the Third Work "
+            "Plan on Trafficking in Persons"
+        )
+    else:
+        message = gettext(
+            "Paragraph %(paragraph)s of the Guidelines of the Third Work Plan on "
+            "Trafficking in Persons"
+        )
+    return message % {"paragraph": recommendation.source_paragraph}
+
+
+def _recommendation_heading(recommendation: Recommendation) -> str:
+    return gettext("Recommendation %(number)s") % {"number": recommendation.number}
+
+
+def _recommendation_section(
+    matrix: StatusMatrix,
+    recommendation: Recommendation,
+    states: list[MemberState],
+    labels: dict[str, str],
+    member_state: MemberState | None,
+) -> RecommendationSection:
+    text = recommendation.text_translated()
+    heading = _recommendation_heading(recommendation)
+    if member_state is None:
+        counts = matrix.counts_for_recommendation(recommendation)
+    elif recommendation.is_for_secretariat:
+        counts = Counter()
+    else:
+        counts = Counter([matrix.status(member_state, recommendation)])
+    chart = charts.status_bar(
+        counts=counts,
+        title=heading,
+        description=gettext("Member states by status on %(recommendation)s.")
+        % {"recommendation": heading},
+        category_labels=labels,
+        id_prefix=f"chart-rec-{recommendation.number}",
+    )
+    section = RecommendationSection(
+        anchor=f"rec-{recommendation.number}",
+        number=recommendation.number,
+        heading=heading,
+        text=text.text,
+        text_is_fallback=text.is_fallback,
+        source=_source(recommendation),
+        footnotes=[(f.number, f.resolved_text) for f in recommendation.footnotes.all()],
+        addressee=recommendation.get_addressee_display(),
+        chart=chart,
+        sentence=charts.status_summary(counts, labels),
+        by_status=[],
+        highlights=[],
+    )
+    if recommendation.is_for_secretariat:
+        update = matrix.secretariat.get(recommendation.pk)
+        if update is not None and member_state is None:
+            section.highlights.append(
+                _highlight(gettext("The Secretariat"), update, labels)
+            )
+        return section
+    if member_state is not None:
+        update = matrix.update(member_state, recommendation)
+        key = update.status if update else NO_INFORMATION
+        section.state_status = (key, labels[key])
+        if update is not None:
+            section.highlights.append(_highlight(member_state.name, update, labels))
+            section.needs = [_need(n) for n in update.assistance_needs.all()]
+        return section
+    names: dict[str, list[str]] = {key: [] for key in charts.CATEGORIES}
+    for state in states:
+        update = matrix.update(state, recommendation)
+        names[update.status if update else NO_INFORMATION].append(state.name)
+        if update is not None:
+            section.highlights.append(_highlight(state.name, update, labels))
+    section.by_status = [
+        (key, labels[key], names[key]) for key in charts.CATEGORIES if names[key]
+    ]
+    return section
+
+
+def _profile(
+    matrix: StatusMatrix, state: MemberState, labels: dict[str, str]
+) -> Profile:
+    counts = matrix.counts_for_state(state)
+    numbers: dict[str, list[int]] = {key: [] for key in charts.CATEGORIES}
+    measures, needs = [], []
+    for recommendation, update in matrix.row(state):
+        numbers[update.status if update else NO_INFORMATION].append(
+            recommendation.number
+        )
+        if update is not None:
+            prefix = f"{recommendation.number}. "
+            measures += [prefix + _measure(m) for m in update.measures.all()]
+            needs += [prefix + _need(n) for n in update.assistance_needs.all()]
+    return Profile(
+        anchor=f"state-{state.iso3.lower()}",
+        name=state.name,
+        chart=charts.status_bar(
+            counts=counts,
+            title=state.name,
+            description=gettext("Status of %(state)s on the recommendations.")
+            % {"state": state.name},
+            category_labels=labels,
+            id_prefix=f"chart-state-{state.iso3.lower()}",
+        ),
+        sentence=charts.status_summary(counts, labels),
+        by_status=[
+            (key, labels[key], numbers[key])
+            for key in charts.CATEGORIES
+            if numbers[key]
+        ],
+        measures=measures,
+        needs=needs,
+    )
+
+
+def _themes(
+    data: ReportData, states: list[MemberState], labels: dict[str, str]
+) -> list[ThemeSection]:
+    matrix, member_state = data.matrix, data.spec.member_state
+    by_theme: dict[int, list[Recommendation]] = {}
+    for recommendation in matrix.recommendations:
+        by_theme.setdefault(recommendation.theme_id, []).append(recommendation)
+    sections = []
+    themes = {r.theme_id: r.theme for r in matrix.recommendations}
+    for theme_id, recommendations in sorted(
+        by_theme.items(), key=lambda item: themes[item[0]].position
+    ):
+        theme = themes[theme_id]
+        title = theme.title_translated()
+        chart = None
+        if member_state is None:
+            chart = charts.status_bars(
+                rows=[
+                    charts.ChartRow(
+                        label=_recommendation_heading(r),
+                        counts=matrix.counts_for_recommendation(r),
+                    )
+                    for r in recommendations
+                ],
+                title=title.text,
+                description=gettext(
+                    "Member states by status on each recommendation of the theme."
+                ),
+                category_labels=labels,
+                id_prefix=f"chart-theme-{theme.position}",
+            )
+        sections.append(
+            ThemeSection(
+                anchor=f"theme-{theme.slug}",
+                title=title.text,
+                is_fallback=title.is_fallback,
+                chart=chart,
+                recommendations=[
+                    _recommendation_section(matrix, r, states, labels, member_state)
+                    for r in recommendations
+                ],
+            )
+        )
+    return sections
+
+
+def _executive_summary(matrix: StatusMatrix, labels: dict[str, str]) -> dict:
+    summary = hemispheric_summary(matrix)
+    ranked = [
+        row
+        for row in summary.themes
+        if any(not r.is_for_secretariat for r in row.recommendations)
+    ]
+    theme_rows = [
+        {
+            "title": row.theme.title_translated().text,
+            "share": percent(row.advanced_share),
+            "sentence": charts.status_summary(row.counts, labels),
+        }
+        for row in ranked
+    ]
+    assistance_labels = dict(AssistanceNeed.Kind.choices)
+    return {
+        "participating": summary.participating,
+        "reporting": summary.reporting,
+        "recommendations_reported": summary.recommendations_reported,
+        "state_recommendations": len(matrix.state_recommendations),
+        "counts_sentence": charts.status_summary(summary.counts, labels),
+        "advanced_share": percent(
+            sum(summary.counts[s] for s in ADVANCED_STATUSES)
+            / max(1, sum(summary.counts.values()))
+        ),
+        "chart": charts.status_bar(
+            counts=summary.counts,
+            title=gettext("All recommendations addressed to member states"),
+            description=gettext(
+                "Participating member states by status, over all the "
+                "recommendations addressed to them."
+            ),
+            category_labels=labels,
+            id_prefix="chart-hemisphere",
+            legend=True,
+        ),
+        "themes_chart": charts.status_bars(
+            rows=[
+                charts.ChartRow(
+                    label=row.theme.title_translated().text, counts=row.counts
+                )
+                for row in sorted(ranked, key=lambda row: row.theme.position)
+            ],
+            title=gettext("Status by theme"),
+            description=gettext(
+                "Participating member states by status, over the recommendations "
+                "of each theme."
+            ),
+            category_labels=labels,
+            id_prefix="chart-themes",
+        ),
+        "themes": theme_rows,
+        "most": theme_rows[:2],
+        "least": theme_rows[-2:][::-1] if len(theme_rows) > 2 else [],
+        "assistance": [
+            (str(assistance_labels.get(kind, kind)), count)
+            for kind, count in summary.assistance
+        ],
+    }
+
+
+def _state_summary(
+    matrix: StatusMatrix, state: MemberState, labels: dict[str, str]
+) -> dict:
+    counts = matrix.counts_for_state(state)
+    reported = sum(
+        1 for r in matrix.state_recommendations if matrix.update(state, r) is not None
+    )
+    return {
+        "reported": reported,
+        "state_recommendations": len(matrix.state_recommendations),
+        "advanced_share": percent(matrix.advanced_share_of_state(state)),
+        "counts_sentence": charts.status_summary(counts, labels),
+    }
+
+
+def _identity(data: ReportData) -> dict:
+    matrix, member_state = data.matrix, data.spec.member_state
+    if member_state is None:
+        updates = [
+            u for u in matrix.cells.values() if u.member_state.participating
+        ] + list(matrix.secretariat.values())
+        states = len(matrix.reporting_states)
+    else:
+        updates = [
+            u for u in matrix.cells.values() if u.member_state_id == member_state.pk
+        ]
+        states = 1 if updates else 0
+    latest = max((u.reviewed_at for u in updates if u.reviewed_at), default=None)
+    return {
+        "updates": len(updates),
+        "states": states,
+        "latest": moment(latest) if latest else None,
+    }
+
+
+def page_of_content() -> str:
+    """The CSS ``content`` of the "page X of Y" footer, translated as one sentence."""
+    message = gettext("Page %(page)s of %(pages)s")
+    parts = re.split(r"(%\(page\)s|%\(pages\)s)", message)
+    css = []
+    for part in parts:
+        if part == "%(page)s":
+            css.append("counter(page)")
+        elif part == "%(pages)s":
+            css.append("counter(pages)")
+        elif part:
+            css.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(css) or '""'
+
+
+def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
+    """The template's context: charts drawn, narratives sanitised, names sorted."""
+    spec, matrix = data.spec, data.matrix
+    labels = category_labels()
+    states = by_name(matrix.participating)
+    instrument = spec.cycle.instrument
+    language = get_language_info(spec.language)
+    context = {
+        "spec": spec,
+        "title": report_title(spec),
+        "cycle": spec.cycle,
+        "instrument": instrument,
+        "instrument_title": instrument.short_title_translated(),
+        "member_state": spec.member_state,
+        "language_name": language["name_translated"],
+        "as_of": moment(spec.as_of),
+        "generated_at": generated_at.isoformat() if generated_at else "",
+        "page_of": page_of_content(),
+        "stylesheet": STATIC_ROOT_URL + STYLESHEET,
+        "labels": labels,
+        "status_definitions": [
+            (str(Status(key).label), str(text))
+            for key, text in STATUS_DEFINITIONS.items()
+        ],
+        "advanced_labels": [labels[s] for s in ADVANCED_STATUSES],
+        "themes": _themes(data, states, labels),
+        "identity": _identity(data),
+        "participating_count": len(matrix.participating),
+    }
+    if spec.member_state is None:
+        reporting = [s for s in states if matrix.reported(s)]
+        context.update(
+            {
+                "summary": _executive_summary(matrix, labels),
+                "introduction": render_markdown(data.texts.introduction)
+                if data.texts
+                else None,
+                "conclusions": render_markdown(data.texts.conclusions)
+                if data.texts
+                else None,
+                "profiles": [_profile(matrix, s, labels) for s in reporting],
+                "silent": [s.name for s in states if not matrix.reported(s)],
+                "not_participating": [
+                    (s.name, s.participation_note)
+                    for s in by_name(s for s in matrix.states if not s.participating)
+                ],
+            }
+        )
+    else:
+        context.update(
+            {
+                "state_summary": _state_summary(matrix, spec.member_state, labels),
+                "profile": _profile(matrix, spec.member_state, labels),
+            }
+        )
+    return context
+
+
+def render_html(context: dict) -> str:
+    return render_to_string("reporting/pdf/report.html", context)
+
+
+# --- From HTML to PDF ---------------------------------------------------------------
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Serves the report's own static files from disk; refuses every other address.
+
+    Nothing in the report is fetched over the network: an address outside
+    ``STATIC_ROOT_URL`` (HTTP, another file, data from a narrative) stops the render.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(fail_on_errors=True)
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if not url.startswith(STATIC_ROOT_URL):
+            raise ValueError(f"The report fetches only its own static files: {url}")
+        relative = unquote(url[len(STATIC_ROOT_URL) :].split("?")[0])
+        if not relative or any(part in ("", ".", "..") for part in relative.split("/")):
+            raise ValueError(f"Not a static file: {url}")
+        path = finders.find(relative)
+        if not path:
+            raise ValueError(f"No static file {relative}")
+        content_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            url, Path(path).read_bytes(), {"Content-Type": content_type}
+        )
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    page_count: int
+
+
+def layout(html: str):
+    """WeasyPrint's layout of the document: its pages, before they are written."""
+    return HTML(
+        string=html, base_url=STATIC_ROOT_URL, url_fetcher=StaticFilesFetcher()
+    ).render()
+
+
+def write(document) -> RenderedPdf:
+    return RenderedPdf(pdf=document.write_pdf(), page_count=len(document.pages))
+
+
+def render_pdf(html: str) -> RenderedPdf:
+    """The PDF of a report's final HTML, as WeasyPrint alone makes it."""
+    return write(layout(html))
+
+
+def report_title(spec: ReportSpec) -> str:
+    if spec.member_state is None:
+        return gettext("Hemispheric progress report")
+    return gettext("%(state)s: progress report") % {"state": spec.member_state.name}

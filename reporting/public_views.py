@@ -1,0 +1,302 @@
+"""What the public sees without an account: the hemispheric status, states and themes.
+
+Only accepted updates appear, and only their public parts. Every page is cached whole
+for visitors without a session and revalidated with an ETag (portal.publication).
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from portal.publication import public_page
+from recommendations.models import (
+    MemberState,
+    ProgressUpdate,
+    Recommendation,
+    ReportingCycle,
+    Status,
+    Theme,
+)
+from reporting import charts, maps
+from reporting.selectors import (
+    NO_INFORMATION,
+    hemispheric_summary,
+    public_cycle,
+    state_history,
+    status_matrix,
+)
+
+# Shapes that read as "more done" from empty to full, so cells never rely on colour.
+STATUS_SYMBOLS = {
+    Status.NOT_STARTED: "○",
+    Status.PLANNED: "◔",
+    Status.IN_PROGRESS: "◑",
+    Status.LARGELY_IMPLEMENTED: "◕",
+    Status.FULLY_IMPLEMENTED: "●",
+    Status.NOT_APPLICABLE: "⊘",
+    NO_INFORMATION: "·",
+}
+MAP_BINS = [0.2, 0.4, 0.6, 0.8]
+
+
+def category_labels() -> dict[str, str]:
+    labels = {value: str(label) for value, label in Status.choices}
+    labels[NO_INFORMATION] = _("No information")
+    return labels
+
+
+def legend() -> list[dict]:
+    labels = category_labels()
+    return [
+        {"value": value, "label": labels[value], "symbol": symbol}
+        for value, symbol in STATUS_SYMBOLS.items()
+    ]
+
+
+def _cycle_for(request) -> ReportingCycle:
+    slug = request.GET.get("cycle")
+    cycle = ReportingCycle.objects.filter(slug=slug).first() if slug else public_cycle()
+    if cycle is None:
+        raise Http404(_("There is no reporting cycle yet."))
+    return cycle
+
+
+def _recommendation_rows(matrix, recommendations) -> list[charts.ChartRow]:
+    return [
+        charts.ChartRow(
+            label=_("Recommendation %(number)s") % {"number": r.number},
+            counts=matrix.counts_for_recommendation(r),
+            href=r.get_absolute_url(),
+        )
+        for r in recommendations
+    ]
+
+
+def _cells(matrix, state) -> list[dict]:
+    return [
+        {
+            "recommendation": recommendation,
+            "status": update.status if update else NO_INFORMATION,
+            "update": update,
+        }
+        for recommendation, update in matrix.row(state)
+    ]
+
+
+@public_page
+def dashboard(request):
+    cycle = _cycle_for(request)
+    matrix = status_matrix(cycle=cycle)
+    summary = hemispheric_summary(matrix)
+    labels = category_labels()
+    by_recommendation = charts.status_bars(
+        rows=_recommendation_rows(matrix, matrix.state_recommendations),
+        title=_("Status of the participating states, by recommendation"),
+        description=charts.status_summary(summary.counts, labels),
+        category_labels=labels,
+        id_prefix="chart-recommendations",
+    )
+    by_theme = charts.status_bars(
+        rows=[
+            charts.ChartRow(
+                label=str(row.theme.title_translated()),
+                counts=row.counts,
+                href=reverse("reporting:theme", args=[row.theme.slug]),
+            )
+            for row in matrix.themes()
+            if row.counts
+        ],
+        title=_("Status by theme"),
+        description=_(
+            "Each bar adds up the statuses of all the theme's recommendations."
+        ),
+        category_labels=labels,
+        id_prefix="chart-themes",
+    )
+    return render(
+        request,
+        "reporting/public/dashboard.html",
+        {
+            "cycle": cycle,
+            "matrix": matrix,
+            "summary": summary,
+            "rows": [(state, _cells(matrix, state)) for state in matrix.participating],
+            "secretariat": [
+                (r, matrix.secretariat.get(r.pk))
+                for r in matrix.secretariat_recommendations
+            ],
+            "chart_recommendations": by_recommendation,
+            "chart_themes": by_theme,
+            "legend": legend(),
+            "labels": labels,
+        },
+    )
+
+
+def _map_class(matrix, state) -> str:
+    if not state.participating:
+        return "not-participating"
+    if not matrix.reported(state):
+        return "no-information"
+    share = matrix.advanced_share_of_state(state)
+    return f"bin-{sum(share >= edge for edge in MAP_BINS) + 1}"
+
+
+@public_page
+def status_map(request):
+    cycle = _cycle_for(request)
+    matrix = status_matrix(cycle=cycle)
+    rows, cells = [], {}
+    for state in matrix.states:
+        css_class = _map_class(matrix, state)
+        share = matrix.advanced_share_of_state(state)
+        if css_class == "not-participating":
+            text = _("%(state)s: not participating") % {"state": state.name}
+        elif css_class == "no-information":
+            text = _("%(state)s: no information") % {"state": state.name}
+        else:
+            text = _("%(state)s: %(share)s%% largely or fully implemented") % {
+                "state": state.name,
+                "share": round(share * 100),
+            }
+        href = reverse("reporting:state", args=[state.iso3])
+        cells[state.iso3] = maps.MapCell(state.iso3, text, css_class, href)
+        rows.append({"state": state, "class": css_class, "share": share, "text": text})
+    legend_entries = [
+        maps.LegendEntry(f"bin-{i + 1}", label)
+        for i, label in enumerate(
+            [
+                pgettext("share", "under 20%"),
+                pgettext("share", "20% to 39%"),
+                pgettext("share", "40% to 59%"),
+                pgettext("share", "60% to 79%"),
+                pgettext("share", "80% or more"),
+            ]
+        )
+    ] + [
+        maps.LegendEntry("no-information", _("No information")),
+        maps.LegendEntry("not-participating", _("Not participating")),
+    ]
+    svg = maps.render_americas_map(
+        cells=cells,
+        title=_("Share of recommendations largely or fully implemented, by state"),
+        description=_(
+            "A map of the Americas. Each member state is coloured by the share of the "
+            "21 recommendations addressed to states that it has largely or fully "
+            "implemented. The table after the map gives the same figures."
+        ),
+        legend=legend_entries,
+    )
+    rows.sort(key=lambda row: row["state"].name)
+    return render(
+        request,
+        "reporting/public/map.html",
+        {"cycle": cycle, "map": svg, "rows": rows, "matrix": matrix},
+    )
+
+
+@public_page
+def state_list(request):
+    cycle = _cycle_for(request)
+    matrix = status_matrix(cycle=cycle)
+    rows = [
+        {
+            "state": state,
+            "reported": sum(1 for _r, update in matrix.row(state) if update),
+            "share": matrix.advanced_share_of_state(state),
+        }
+        for state in sorted(matrix.states, key=lambda s: s.name)
+    ]
+    return render(
+        request,
+        "reporting/public/state_list.html",
+        {"cycle": cycle, "rows": rows, "total": len(matrix.state_recommendations)},
+    )
+
+
+@public_page
+def state_detail(request, iso3: str):
+    state = get_object_or_404(MemberState, iso3=iso3.upper())
+    cycle = _cycle_for(request)
+    matrix = status_matrix(cycle=cycle)
+    labels = category_labels()
+    counts = matrix.counts_for_state(state)
+    chart = charts.status_bar(
+        counts=counts,
+        title=_("%(state)s: statuses on the 21 recommendations")
+        % {"state": state.name},
+        description=charts.status_summary(counts, labels),
+        category_labels=labels,
+        id_prefix="chart-state",
+        legend=True,
+    )
+    return render(
+        request,
+        "reporting/public/state_detail.html",
+        {
+            "state": state,
+            "cycle": cycle,
+            "cells": _cells(matrix, state),
+            "chart": chart,
+            "history": state_history(member_state=state, before=cycle),
+            "legend": legend(),
+        },
+    )
+
+
+@public_page
+def state_recommendation(request, iso3: str, number: int):
+    """A state's published updates on one recommendation: the current one and before."""
+    state = get_object_or_404(MemberState, iso3=iso3.upper())
+    cycle = _cycle_for(request)
+    recommendation = get_object_or_404(
+        Recommendation, instrument=cycle.instrument, number=number
+    )
+    published = list(
+        ProgressUpdate.objects.accepted()
+        .filter(member_state=state, recommendation=recommendation)
+        .select_related("cycle")
+        .prefetch_related("measures", "assistance_needs")
+        .order_by("-reviewed_at")
+    )
+    current = next((u for u in published if u.cycle_id == cycle.pk), None)
+    return render(
+        request,
+        "reporting/public/state_recommendation.html",
+        {
+            "state": state,
+            "cycle": cycle,
+            "recommendation": recommendation,
+            "current": current,
+            "earlier": [u for u in published if u is not current],
+        },
+    )
+
+
+@public_page
+def theme_detail(request, slug: str):
+    cycle = _cycle_for(request)
+    theme = get_object_or_404(Theme, instrument=cycle.instrument, slug=slug)
+    matrix = status_matrix(cycle=cycle)
+    recommendations = [r for r in matrix.recommendations if r.theme_id == theme.pk]
+    labels = category_labels()
+    chart = charts.status_bars(
+        rows=_recommendation_rows(matrix, recommendations),
+        title=_("Status of the participating states, by recommendation"),
+        description=charts.status_summary(matrix.counts_for(recommendations), labels),
+        category_labels=labels,
+        id_prefix="chart-theme",
+    )
+    return render(
+        request,
+        "reporting/public/theme_detail.html",
+        {
+            "cycle": cycle,
+            "theme": theme,
+            "recommendations": recommendations,
+            "chart": chart,
+            "matrix": matrix,
+        },
+    )

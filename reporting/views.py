@@ -1,0 +1,336 @@
+"""The reports pages: the Secretariat's, a state's, a run's progress, the downloads."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from recommendations import permissions as state_permissions
+from recommendations.models import MemberState, ReportingCycle
+from reporting import permissions, selectors, services
+from reporting.forms import ReportRequestForm, ReportTextForm
+from reporting.models import REPORT_LANGUAGES, ReportRun
+from reporting.services import ReportError, ReportQueueUnavailable
+
+RUNS_SHOWN = 50
+
+
+def _cycle_for(request) -> ReportingCycle:
+    """The cycle in ``?cycle=``, else the open one, else the latest."""
+    slug = request.GET.get("cycle")
+    if slug:
+        return get_object_or_404(ReportingCycle, slug=slug)
+    cycle = (
+        ReportingCycle.objects.open().first()
+        or ReportingCycle.objects.order_by("-period_start").first()
+    )
+    if cycle is None:
+        raise Http404(_("There is no reporting cycle yet."))
+    return cycle
+
+
+def _request_form(cycle: ReportingCycle) -> ReportRequestForm:
+    language = get_language() or "en"
+    default = language if language in dict(REPORT_LANGUAGES) else "en"
+    return ReportRequestForm(initial={"cycle": cycle.slug, "language": default})
+
+
+def _sweep(runs) -> None:
+    """Catch runs whose worker died before anyone reads their state."""
+    services.report_runs_sweep(runs=runs.active())
+
+
+def _page(path: str, cycle: ReportingCycle) -> str:
+    return f"{path}?cycle={cycle.slug}"
+
+
+# --- The Secretariat's page and a state's ---------------------------------------
+
+
+@login_required
+def reports_home(request):
+    user = request.user
+    if not permissions.can_generate_hemispheric(user):
+        # A focal point goes to its own state's reports.
+        states = list(
+            state_permissions.states_for(user, state_permissions.VIEW_PRIVATE)
+        )
+        if len(states) == 1:
+            return redirect("reports:state", iso3=states[0].iso3)
+        if not states:
+            raise PermissionDenied
+        return render(
+            request, "reporting/reports/state_choice.html", {"states": states}
+        )
+    cycle = _cycle_for(request)
+    runs = selectors.report_runs(cycle=cycle, member_state=None)
+    _sweep(runs)
+    return render(
+        request,
+        "reporting/reports/home.html",
+        {
+            "cycle": cycle,
+            "cycles": ReportingCycle.objects.order_by("-period_start"),
+            "form": _request_form(cycle),
+            "runs": runs[:RUNS_SHOWN],
+            "texts": [
+                (code, name, selectors.report_text(cycle=cycle, language=code))
+                for code, name in REPORT_LANGUAGES
+            ],
+            "may_write": permissions.can_write_texts(user),
+            "may_publish": permissions.can_publish(user),
+            "states": MemberState.objects.order_by("name_en"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def state_choice(request):
+    """The Secretariat's way to a state's reports: a select, sent here by GET."""
+    iso3 = request.GET.get("state", "")
+    state = state_permissions.get_state_for(request.user, iso3)
+    return redirect("reports:state", iso3=state.iso3)
+
+
+@login_required
+def state_reports(request, iso3: str):
+    state = state_permissions.get_state_for(request.user, iso3)
+    cycle = _cycle_for(request)
+    runs = selectors.report_runs(cycle=cycle, member_state=state)
+    _sweep(runs)
+    return render(
+        request,
+        "reporting/reports/state.html",
+        {
+            "member_state": state,
+            "cycle": cycle,
+            "cycles": ReportingCycle.objects.order_by("-period_start"),
+            "form": _request_form(cycle),
+            "runs": runs[:RUNS_SHOWN],
+        },
+    )
+
+
+@login_required
+@require_POST
+def generate(request, iso3: str | None = None):
+    """Start a run: the hemispheric report, or (``iso3``) a state's own."""
+    state = state_permissions.get_state_for(request.user, iso3) if iso3 else None
+    if not permissions.can_generate_for(request.user, state):
+        raise PermissionDenied
+    back = (
+        reverse("reports:state", args=[state.iso3])
+        if state
+        else reverse("reports:home")
+    )
+    form = ReportRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the language of the report."))
+        return redirect(back)
+    cycle = form.cleaned_data["cycle"]
+    try:
+        run = services.report_run_request(
+            actor=request.user,
+            cycle=cycle,
+            language=form.cleaned_data["language"],
+            member_state=state,
+        )
+    except ReportQueueUnavailable as error:
+        messages.error(request, error.message)
+        return redirect(_page(back, cycle))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_page(back, cycle))
+    messages.success(
+        request,
+        _("The report is queued. This page shows its progress; you may leave it."),
+    )
+    return redirect(run)
+
+
+# --- A run --------------------------------------------------------------------------
+
+
+def _status(run: ReportRun) -> dict:
+    """What the progress bar and its script show, in the page's language."""
+    if run.state == ReportRun.State.SUCCEEDED:
+        message = _("The report is ready: %(pages)s pages.") % {"pages": run.page_count}
+    elif run.state == ReportRun.State.FAILED:
+        message = _("The report failed: %(error)s") % {"error": run.error}
+    elif run.state == ReportRun.State.QUEUED:
+        message = _("Waiting for a worker to take the report up.")
+        if run.error:
+            message = f"{message} {run.error}"
+    else:
+        # The stage, not the percent: screen readers hear it when it changes.
+        message = _("%(stage)s…") % {"stage": run.get_stage_display()}
+    return {
+        "id": run.pk,
+        "state": run.state,
+        "state_label": run.get_state_display(),
+        "stage": run.stage,
+        "stage_label": run.get_stage_display(),
+        "progress": run.progress,
+        "attempts": run.attempts,
+        "max_attempts": run.max_attempts,
+        "finished": run.is_finished,
+        "message": message,
+        "error": run.error,
+        "download_url": (
+            reverse("reports:download", args=[run.pk])
+            if run.state == ReportRun.State.SUCCEEDED
+            else None
+        ),
+    }
+
+
+def _fresh_run(user, pk: int) -> ReportRun:
+    run = permissions.get_run_for(user, pk)
+    if not run.is_finished:
+        _sweep(ReportRun.objects.filter(pk=run.pk))
+        run.refresh_from_db()
+    return run
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = _fresh_run(request.user, pk)
+    return render(
+        request,
+        "reporting/reports/run.html",
+        {
+            "run": run,
+            "status": _status(run),
+            "may_publish": permissions.can_publish(request.user) and run.is_hemispheric,
+        },
+    )
+
+
+@require_GET
+@never_cache
+def run_status(request, pk: int):
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Sign in to follow this report.")}, status=401)
+    run = _fresh_run(request.user, pk)
+    return JsonResponse(_status(run))
+
+
+@login_required
+@require_GET
+def run_download(request, pk: int):
+    run = permissions.get_run_for(request.user, pk)
+    response = _pdf_response(run)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def run_publish(request, pk: int):
+    run = permissions.get_run_for(request.user, pk)
+    try:
+        services.report_run_publish(actor=request.user, run=run)
+    except ReportError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Published: anyone can now download the report."))
+    return redirect(run)
+
+
+@login_required
+@require_POST
+def run_unpublish(request, pk: int):
+    run = permissions.get_run_for(request.user, pk)
+    try:
+        services.report_run_unpublish(actor=request.user, run=run)
+    except ReportError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Withdrawn: the public can no longer download it."))
+    return redirect(run)
+
+
+# --- The Secretariat's texts ---------------------------------------------------------
+
+
+@login_required
+def text_edit(request, slug: str, language: str):
+    if not permissions.can_write_texts(request.user):
+        raise PermissionDenied
+    if language not in dict(REPORT_LANGUAGES):
+        raise Http404
+    cycle = get_object_or_404(ReportingCycle, slug=slug)
+    current = selectors.report_text(cycle=cycle, language=language)
+    initial = (
+        {"introduction": current.introduction, "conclusions": current.conclusions}
+        if current
+        else {}
+    )
+    form = ReportTextForm(request.POST or None, initial=initial)
+    for name in ("introduction", "conclusions"):
+        form.fields[name].widget.attrs["lang"] = language
+    if request.method == "POST" and form.is_valid():
+        services.report_text_save(
+            actor=request.user,
+            cycle=cycle,
+            language=language,
+            introduction=form.cleaned_data["introduction"],
+            conclusions=form.cleaned_data["conclusions"],
+        )
+        messages.success(request, _("Saved. The next report will use these texts."))
+        return redirect(_page(reverse("reports:home"), cycle))
+    return render(
+        request,
+        "reporting/reports/text_form.html",
+        {
+            "form": form,
+            "cycle": cycle,
+            "language_name": dict(REPORT_LANGUAGES)[language],
+            "language": language,
+            "current": current,
+        },
+    )
+
+
+# --- Published reports, for everyone ------------------------------------------------
+
+
+def published_list(request):
+    return render(
+        request,
+        "reporting/reports/published.html",
+        {"reports": selectors.published_reports()},
+    )
+
+
+@require_GET
+def published_download(request, pk: int):
+    run = permissions.get_published_run(pk)
+    response = _pdf_response(run)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _pdf_response(run: ReportRun) -> FileResponse:
+    if run.state != ReportRun.State.SUCCEEDED or not run.pdf:
+        raise Http404(_("This report has no PDF."))
+    try:
+        handle = run.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=run.download_name(),
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,230 @@
+"""The API's cast and data: the five roles as API clients, and updates in each state.
+
+    def test_something(api, focal_mex, mex_draft):
+        response = api(focal_mex).get(f"/api/v1/progress-updates/{mex_draft.pk}/")
+
+``api(None)`` is the public. Throttling is off unless a test turns it on
+(``throttle_rates``).
+"""
+
+from collections.abc import Callable
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from recommendations import services
+from recommendations.models import (
+    AssistanceNeed,
+    Evidence,
+    Measure,
+    ProgressUpdate,
+    Recommendation,
+    ReportingCycle,
+    UpdateEvent,
+)
+from recommendations.services import NeedData
+from tests.factories import content
+
+ALL_CHECKED = dict.fromkeys(services.REVIEW_CHECKLIST, True)
+ROLES = ["public", "focal_mex", "focal_bra", "reviewer", "secretariat_admin"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The cast's passwords are hashed for every test; the real hasher takes seconds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_throttling(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "auth": None},
+    }
+
+
+@pytest.fixture
+def throttle_rates(settings) -> Callable[..., None]:
+    """Turn throttling on: ``throttle_rates(anon="2/minute")``."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+    def set_rates(**rates: str) -> None:
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "auth": None}
+            | rates,
+        }
+
+    yield set_rates
+    cache.clear()
+
+
+@pytest.fixture
+def api(db) -> Callable[..., APIClient]:
+    """An API client signed in with the user's token, or the public's (None)."""
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token, _created = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def who(request) -> Callable[[str], object]:
+    """A role's user by name (None for the public), for parametrized tests."""
+
+    def user(role: str):
+        return None if role == "public" else request.getfixturevalue(role)
+
+    return user
+
+
+def recommendation(number: int) -> Recommendation:
+    return Recommendation.objects.get(number=number, instrument__is_current=True)
+
+
+def new_update(actor, state, number: int, **overrides) -> ProgressUpdate:
+    return services.progress_update_create(
+        actor=actor,
+        cycle=ReportingCycle.objects.get(is_open=True),
+        member_state=state,
+        recommendation=recommendation(number),
+        content=content(**overrides),
+    )
+
+
+def accepted(update, author, reviewer) -> ProgressUpdate:
+    services.progress_update_submit(update=update, actor=author)
+    services.progress_update_accept(
+        update=update, actor=reviewer, checklist=ALL_CHECKED
+    )
+    update.refresh_from_db()
+    return update
+
+
+@pytest.fixture
+def mex_draft(focal_mex, mexico, cycle) -> ProgressUpdate:
+    return new_update(
+        focal_mex,
+        mexico,
+        3,
+        narrative="Confidential draft narrative.",
+        narrative_visibility="confidential",
+        challenges="Draft challenges.",
+        assistance_needs=[NeedData(kind="training", description="Inspectors")],
+    )
+
+
+@pytest.fixture
+def mex_submitted(focal_mex, mexico, cycle) -> ProgressUpdate:
+    update = new_update(focal_mex, mexico, 4)
+    return services.progress_update_submit(update=update, actor=focal_mex)
+
+
+@pytest.fixture
+def mex_returned(mex_submitted, reviewer) -> ProgressUpdate:
+    return services.progress_update_return(
+        update=mex_submitted, actor=reviewer, comment="Give the dates, please."
+    )
+
+
+@pytest.fixture
+def mex_public(focal_mex, mexico, reviewer, cycle) -> ProgressUpdate:
+    """Accepted, with a public narrative."""
+    update = new_update(
+        focal_mex,
+        mexico,
+        5,
+        narrative="Public narrative of Mexico.",
+        narrative_visibility="public",
+        challenges="Public challenges.",
+        on_behalf_reference="",
+    )
+    return accepted(update, focal_mex, reviewer)
+
+
+@pytest.fixture
+def mex_confidential(focal_mex, mexico, reviewer, cycle) -> ProgressUpdate:
+    """Accepted, with a confidential narrative."""
+    update = new_update(
+        focal_mex,
+        mexico,
+        6,
+        narrative="SECRET narrative of Mexico.",
+        narrative_visibility="confidential",
+        challenges="SECRET challenges.",
+    )
+    return accepted(update, focal_mex, reviewer)
+
+
+@pytest.fixture
+def bra_draft(focal_bra, brazil, cycle) -> ProgressUpdate:
+    return new_update(focal_bra, brazil, 3, narrative="Brazil's draft.")
+
+
+def snapshot() -> dict:
+    """What the database holds of updates, to assert that a denial changed nothing."""
+    return {
+        "updates": sorted(
+            ProgressUpdate.objects.values_list(
+                "pk", "review_state", "version", "summary", "status"
+            )
+        ),
+        "events": UpdateEvent.objects.count(),
+        "measures": Measure.objects.count(),
+        "needs": AssistanceNeed.objects.count(),
+        "evidence": sorted(Evidence.objects.values_list("pk", flat=True)),
+    }
+
+
+def error_of(response) -> dict:
+    """The error object of a refusal, checking the shape every 4xx shares."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    return error
+
+
+# --- A live server, for the README's script and the fuzzing run -------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, able to start whatever MEDIA_URL says.
+
+    The portal sets ``MEDIA_URL = None`` (evidence is never served); Django's live
+    server parses it once at start and fails every request on None, so it starts
+    with a prefix nothing links to. (tests/e2e has the same fixture.)
+    """
+    import os
+
+    from django.conf import settings
+    from django.test import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    address = (
+        request.config.getvalue("liveserver")
+        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    media_url = settings.MEDIA_URL or "/live-server-media-not-served/"
+    with override_settings(MEDIA_URL=media_url):
+        server = LiveServer(address)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live(live_server, transactional_db, django_db_serialized_rollback) -> str:
+    """The live server's address. Its database is emptied after the test, and the
+    catalogue and open cycle of the migrations put back (serialized rollback)."""
+    return live_server.url

@@ -1,0 +1,130 @@
+"""Schemathesis against the live schema of a live server, as a focal point and as a
+reviewer: generated requests, valid and invalid, for every operation.
+
+The run fails on a server error, a response the schema does not describe (status,
+content type, headers or body), a request the schema calls invalid that the API
+accepts, an operation that ignores missing credentials, and the other checks listed in
+CHECKS. ``PORTAL_FUZZ_EXAMPLES`` sets the cases per operation (100 by default, the
+issue's floor), ``PORTAL_FUZZ_PATHS`` a regex of the paths to fuzz (all by default),
+``PORTAL_FUZZ_SEED`` the seed; the run's report is printed when it fails.
+"""
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from recommendations import services
+from tests.api.conftest import accepted, new_update
+
+EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "100"))
+SCHEMATHESIS = Path(sys.executable).with_name("st")
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "missing_required_header",
+    "unsupported_method",
+    "ignored_auth",
+    "use_after_free",
+    "ensure_resource_availability",
+]
+
+
+def server_errors(caplog) -> str:
+    """The live server's tracebacks (it runs in this process), for the report."""
+    formatter = logging.Formatter()
+    return "\n".join(
+        f"{record.getMessage()}\n{formatter.formatException(record.exc_info)}"
+        for record in caplog.records
+        if record.levelno >= logging.ERROR and record.exc_info
+    )
+
+
+@pytest.fixture
+def queue_without_worker():
+    """Report runs go to the test run's own filesystem queue, which no worker reads,
+    rather than being compiled in the request as in the other tests: the fuzzer asks
+    for many."""
+    from portal.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    app._pool = None
+    yield
+    app.conf.task_always_eager = saved
+    app._pool = None
+
+
+@pytest.fixture
+def workload(focal_mex, focal_bra, reviewer, mexico, brazil):
+    """Updates in every review state, so that generated ids find some."""
+    accepted(new_update(focal_mex, mexico, 1), focal_mex, reviewer)
+    services.progress_update_submit(
+        update=new_update(focal_mex, mexico, 2), actor=focal_mex
+    )
+    returned = new_update(focal_mex, mexico, 3)
+    services.progress_update_submit(update=returned, actor=focal_mex)
+    services.progress_update_return(update=returned, actor=reviewer, comment="Dates?")
+    new_update(focal_mex, mexico, 4)
+    new_update(focal_bra, brazil, 1, narrative_visibility="confidential")
+    accepted(new_update(focal_bra, brazil, 2), focal_bra, reviewer)
+
+
+@pytest.mark.parametrize("role", ["focal_mex", "reviewer"])
+def test_schemathesis_finds_nothing_wrong(
+    live, request, role, workload, queue_without_worker, tmp_path, caplog
+):
+    user = request.getfixturevalue(role)
+    token, _created = Token.objects.get_or_create(user=user)
+    command = [
+        str(SCHEMATHESIS),
+        "run",
+        f"{live}/api/schema/",
+        "--max-examples",
+        str(EXAMPLES),
+        "--checks",
+        ",".join(CHECKS),
+        "--header",
+        f"Authorization: Token {token.key}",
+        "--workers",
+        "2",
+        "--seed",
+        os.environ.get("PORTAL_FUZZ_SEED", "7"),
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "30",
+        "--no-color",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
+    ]
+    if os.environ.get("PORTAL_FUZZ_PATHS"):  # a regex, to fuzz some paths only
+        command += ["--include-path-regex", os.environ["PORTAL_FUZZ_PATHS"]]
+    started = time.monotonic()
+
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+        cwd=tmp_path,
+    )
+
+    took = time.monotonic() - started
+    summary = result.stdout[-20000:]
+    assert result.returncode == 0, (
+        f"schemathesis as {role} ({took:.0f} s):\n{summary}\n{server_errors(caplog)}"
+    )
+    print(f"schemathesis as {role}: {took:.0f} s\n{summary[-3000:]}")

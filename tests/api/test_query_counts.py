@@ -1,0 +1,87 @@
+"""Every list answers with a fixed number of SQL queries, however many rows it shows."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from recommendations import services
+from recommendations.models import MemberState
+from tests.api.conftest import accepted, new_update
+
+pytestmark = pytest.mark.django_db
+
+LISTS = [
+    "/api/v1/themes/",
+    "/api/v1/recommendations/",
+    "/api/v1/member-states/",
+    "/api/v1/cycles/",
+    "/api/v1/status/",
+    "/api/v1/progress-updates/",
+]
+
+
+def queries(client, path: str) -> int:
+    client.get(path)  # warm up what is cached per process (content types...)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def add_updates(focal, reviewer, state, numbers, accept: bool) -> None:
+    for number in numbers:
+        update = new_update(focal, state, number)
+        services.evidence_add(
+            update=update,
+            actor=focal,
+            upload=SimpleUploadedFile(f"n{number}.txt", b"Minutes of the meeting."),
+        )
+        if accept:
+            accepted(update, focal, reviewer)
+        else:
+            services.progress_update_submit(update=update, actor=focal)
+            services.progress_update_return(
+                update=update, actor=reviewer, comment="Add dates."
+            )
+
+
+@pytest.mark.parametrize("role", ["public", "focal_mex", "reviewer"])
+def test_lists_make_as_many_queries_for_many_rows_as_for_one(
+    api,
+    who,
+    role,
+    focal_mex,
+    focal_bra,
+    reviewer,
+    mexico,
+    brazil,
+    django_assert_num_queries,
+):
+    client = api(who(role))
+    # Given one update of each kind
+    add_updates(focal_mex, reviewer, mexico, [1], accept=True)
+    add_updates(focal_mex, reviewer, mexico, [2], accept=False)
+    few = {path: queries(client, path) for path in LISTS}
+
+    # When there are many more, of several states, with files and comments
+    add_updates(focal_mex, reviewer, mexico, range(3, 12), accept=True)
+    add_updates(focal_mex, reviewer, mexico, range(12, 20), accept=False)
+    add_updates(focal_bra, reviewer, brazil, range(1, 15), accept=True)
+    add_updates(focal_bra, reviewer, brazil, range(15, 20), accept=False)
+
+    # Then every list makes the same number of queries
+    for path in LISTS:
+        client.get(path)
+        with django_assert_num_queries(few[path]):
+            client.get(path)
+    listed = client.get("/api/v1/progress-updates/").json()["count"]
+    assert listed >= 24
+
+
+def test_the_status_matrix_query_count_does_not_grow_with_states(api):
+    client = api()
+    before = queries(client, "/api/v1/status/")
+    MemberState.objects.filter(participating=False).update(participating=True)
+
+    assert queries(client, "/api/v1/status/") == before

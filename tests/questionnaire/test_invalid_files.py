@@ -1,0 +1,184 @@
+"""Each bad file gets a clear message, a 400 rather than a 500, and changes nothing."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from recommendations.models import ProgressUpdate, UpdateEvent
+from tests.questionnaire.conftest import download, row_of, to_file, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def maria(client, focal_mex, mexico, file_update):
+    """Maria signed in, with a draft on recommendation 3 that must not change."""
+    file_update(focal_mex, mexico, 3, summary="The draft as it was.")
+    client.force_login(focal_mex)
+    return focal_mex
+
+
+def nothing_changed() -> None:
+    assert list(
+        ProgressUpdate.objects.values_list("recommendation__number", "summary")
+    ) == [(3, "The draft as it was.")]
+    assert UpdateEvent.objects.count() == 1  # its creation
+
+
+def refused(response) -> str:
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The questionnaire was not saved" in html
+    nothing_changed()
+    return html
+
+
+def fill_valid_row(workbook, number: int = 5) -> None:
+    sheet = workbook["Questionnaire"]
+    row = row_of(sheet, number)
+    sheet.cell(row=row, column=6, value="Planned")
+    sheet.cell(row=row, column=7, value="A valid row, not saved with a bad one.")
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("questionnaire.xlsx", b"this is not a spreadsheet"),
+        ("questionnaire.csv", b"Recommendation,Status\n3,Planned\n"),
+        ("questionnaire.xlsx", b"PK\x03\x04 a truncated zip"),
+        ("empty.xlsx", b""),
+    ],
+)
+def test_a_malformed_file(client, maria, name, data):
+    response = upload(client, SimpleUploadedFile(name, data))
+    if data:
+        html = refused(response)
+        assert "could not be read as an Excel workbook (.xlsx)" in html
+    else:
+        # An empty file is refused by the form itself.
+        assert response.status_code == 400
+        nothing_changed()
+
+
+def test_a_zip_that_is_not_a_workbook(client, maria):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    response = upload(client, SimpleUploadedFile("q.xlsx", buffer.getvalue()))
+    assert "could not be read as an Excel workbook" in refused(response)
+
+
+def test_a_workbook_that_is_not_the_questionnaire(client, maria):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["Recommendation", "Status"])
+    workbook.active.append([3, "Planned"])
+    html = refused(upload(client, to_file(workbook)))
+    assert "This workbook is not a questionnaire downloaded from the portal" in html
+
+
+def test_a_file_that_unzips_to_far_more_than_the_limit(client, maria, settings):
+    settings.QUESTIONNAIRE_MAX_BYTES = 20_000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * 5_000_000)
+    assert len(buffer.getvalue()) < 20_000
+    html = refused(upload(client, SimpleUploadedFile("bomb.xlsx", buffer.getvalue())))
+    assert "could not be read as an Excel workbook" in html
+
+
+def test_a_wrong_states_file(client, maria, focal_bra):
+    client.force_login(focal_bra)
+    brazil = download(client, "BRA")
+    fill_valid_row(brazil)
+    client.force_login(maria)
+    html = refused(upload(client, to_file(brazil)))
+    assert "This questionnaire is for Brazil, not for Mexico." in html
+
+
+def test_a_file_with_its_identity_altered_to_another_cycle(client, maria):
+    workbook = download(client)
+    identity = workbook["portal"]
+    for row in identity.iter_rows():
+        if row[0].value == "cycle":
+            row[1].value = "seventh-meeting"
+    fill_valid_row(workbook)
+    html = refused(upload(client, to_file(workbook)))
+    assert "downloaded for another reporting cycle" in html
+
+
+def test_an_unknown_status(client, maria):
+    workbook = download(client)
+    fill_valid_row(workbook, 5)
+    sheet = workbook["Questionnaire"]
+    row = row_of(sheet, 7)
+    sheet.cell(row=row, column=6, value="Partly done")
+    sheet.cell(row=row, column=7, value="Some summary.")
+    html = refused(upload(client, to_file(workbook)))
+    # The error says where: sheet, row and column, and what is allowed.
+    assert "<td>Questionnaire</td>" in html
+    assert f"<td>{row}</td>" in html
+    assert "<td>F (Status)</td>" in html
+    assert (
+        "“Partly done” is not one of the allowed values: Not started; Planned" in html
+    )
+
+
+def test_a_row_for_recommendation_23(client, maria):
+    workbook = download(client)
+    fill_valid_row(workbook)
+    sheet = workbook["Questionnaire"]
+    sheet.append([23, None, None, None, None, "Planned", "A twenty-third one."])
+    html = refused(upload(client, to_file(workbook)))
+    assert f"<td>{sheet.max_row}</td>" in html and "<td>A (Recommendation)</td>" in html
+    assert "There is no recommendation 23 for a state to report on" in html
+
+
+def test_a_row_for_recommendation_22_which_is_the_secretariats(client, maria):
+    workbook = download(client)
+    workbook["Measures"].append([22, "Training", "A course"])
+    html = refused(upload(client, to_file(workbook)))
+    assert "There is no recommendation 22 for a state to report on" in html
+    assert "<td>Measures</td>" in html
+
+
+def test_a_file_over_the_size_limit(client, maria, settings):
+    workbook = download(client)
+    fill_valid_row(workbook)
+    file = to_file(workbook)
+    settings.QUESTIONNAIRE_MAX_BYTES = file.size - 1
+    html = refused(upload(client, file))
+    assert "the questionnaire may be at most" in html
+
+
+def test_every_problem_is_listed_at_once(client, maria):
+    workbook = download(client)
+    sheet = workbook["Questionnaire"]
+    row = row_of(sheet, 10)
+    sheet.cell(row=row, column=7, value="x" * 401)  # no status, and too long
+    sheet.cell(row=row, column=10, value="Everyone")
+    measures = workbook["Measures"]
+    measures.append([10, "Rocket", "", "yesterday", "not a link"])
+    html = refused(upload(client, to_file(workbook)))
+    for text in [
+        "<td>F (Status)</td>",
+        "At most 400 characters; this cell has 401.",
+        "<td>J (Who may read the narrative)</td>",
+        "“Rocket” is not one of the allowed values",
+        "<td>C (Title)</td>",
+        "Write a date, for example 2026-05-01.",
+        "Write a full web address",
+    ]:
+        assert text in html, text
+
+
+def test_duplicate_rows_for_one_recommendation(client, maria):
+    workbook = download(client)
+    sheet = workbook["Questionnaire"]
+    sheet.append([5, None, None, None, None, "Planned", "Once."])
+    sheet.append([5, None, None, None, None, "Planned", "Twice."])
+    html = refused(upload(client, to_file(workbook)))
+    assert "Recommendation 5 is also on row" in html

@@ -1,0 +1,129 @@
+"""Helpers of the report tests: accepted updates, PDF text, a real worker over Redis."""
+
+import re
+import subprocess
+from contextlib import contextmanager
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from portal.celery import app
+from recommendations import services
+from recommendations.models import ProgressUpdate, Recommendation
+from tests import factories
+from tests.environment import REDIS_URL, RUN_ID
+
+CHECKLIST = dict.fromkeys(services.REVIEW_CHECKLIST, True)
+
+
+def accept(*, cycle, state, number, author, reviewer, **content) -> ProgressUpdate:
+    """An update filed by ``author`` and accepted by ``reviewer``, as in real life."""
+    update = services.progress_update_create(
+        actor=author,
+        cycle=cycle,
+        member_state=state,
+        recommendation=Recommendation.objects.get(
+            instrument=cycle.instrument, number=number
+        ),
+        content=factories.content(**content),
+    )
+    services.progress_update_submit(update=update, actor=author)
+    return services.progress_update_accept(
+        update=update, actor=reviewer, checklist=CHECKLIST
+    )
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text as poppler's pdftotext reads it, in reading order."""
+    result = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"],
+        input=data,
+        capture_output=True,
+        check=True,
+    )
+    return result.stdout.decode()
+
+
+def squeeze(text: str) -> str:
+    """Text without white space or hyphens: lines break anywhere in a PDF, and
+    pdftotext joins "gender-" and "based" on the next line into "genderbased"."""
+    return re.sub(r"[\s-]+", "", text)
+
+
+@pytest.fixture
+def some_updates(cycle, focal_mex, focal_bra, reviewer, mexico, brazil):
+    """A few accepted updates: enough for a short report."""
+    return [
+        accept(
+            cycle=cycle, state=mexico, number=1, author=focal_mex, reviewer=reviewer
+        ),
+        accept(
+            cycle=cycle,
+            state=brazil,
+            number=7,
+            author=focal_bra,
+            reviewer=reviewer,
+            status="fully_implemented",
+        ),
+    ]
+
+
+@pytest.fixture
+def report_queue(settings) -> str:
+    """A reports queue of this test run's own, so concurrent runs never collide."""
+    settings.REPORTS_QUEUE = f"reports-tests-{RUN_ID}"
+    return settings.REPORTS_QUEUE
+
+
+@contextmanager
+def celery_using(broker_url: str):
+    """The Celery app talking to a broker for real (not eager), then as it was."""
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(broker_url=broker_url, result_backend=None, task_always_eager=False)
+    _forget_connections()
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        _forget_connections()
+
+
+def _forget_connections() -> None:
+    """Drop what Celery caches from its configuration (connection and producer
+    pools, queues and routes, the result backend), so the next message follows the
+    configuration set now, in this test and in the tests after it."""
+    app._pool = None
+    app.__dict__.pop("amqp", None)
+    vars(app._local).pop("backend", None)
+
+
+@contextmanager
+def worker_thread(queue: str):
+    """A real worker, in a thread of this process, taking ``queue``."""
+    with start_worker(
+        app,
+        pool="solo",
+        queues=[queue],
+        perform_ping_check=False,
+        shutdown_timeout=30,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_over_redis(report_queue):
+    """The Celery app over the test Redis, with this run's reports queue."""
+    with celery_using(REDIS_URL) as celery:
+        try:
+            yield celery
+        finally:
+            with celery.connection_for_write() as connection:
+                connection.default_channel.queue_purge(report_queue)
+
+
+@pytest.fixture
+def report_worker(celery_over_redis, report_queue):
+    """A real worker, in a thread, taking this run's reports queue from Redis."""
+    with worker_thread(report_queue) as worker:
+        yield worker

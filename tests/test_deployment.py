@@ -1,0 +1,111 @@
+"""The production stack as docker-compose.yml describes it (no Docker engine runs here,
+so the file is checked, service by service)."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+VARIABLE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)")
+PORTAL_SERVICES = ["migrate", "web", "worker", "beat"]
+
+
+def env_example() -> dict[str, str]:
+    pairs = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            pairs[name] = value
+    return pairs
+
+
+def test_every_service_of_the_stack_is_there():
+    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "beat", "proxy"}
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_has_a_health_check(name):
+    check = SERVICES[name]["healthcheck"]
+    assert check["test"] and check["test"][0] in {"CMD", "CMD-SHELL"}
+    assert "interval" in check
+
+
+def test_web_worker_and_beat_run_the_same_image_with_the_same_configuration():
+    images = {SERVICES[name]["image"] for name in PORTAL_SERVICES}
+    assert images == {"tip-portal:latest"}
+    environments = [SERVICES[name]["environment"] for name in PORTAL_SERVICES]
+    assert all(env == environments[0] for env in environments)
+    assert "gunicorn" in SERVICES["web"]["command"]
+    assert SERVICES["worker"]["command"][2] == "worker"
+    assert SERVICES["beat"]["command"][2] == "beat"
+
+
+def test_workers_can_be_scaled():
+    worker = SERVICES["worker"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert "--scale worker=" in (ROOT / "README.md").read_text()
+
+
+def test_the_app_waits_for_its_database_broker_and_migrations():
+    for name in ("web", "worker", "beat"):
+        depends = SERVICES[name]["depends_on"]
+        assert depends["db"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_tls_terminates_at_the_proxy_in_front_of_the_app():
+    proxy = SERVICES["proxy"]
+    assert "443:443" in proxy["ports"]
+    assert "ports" not in SERVICES["web"]  # reached only through the proxy
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "reverse_proxy web:8000" in caddyfile
+    assert "X-Forwarded-Proto" in caddyfile
+
+
+def test_media_and_database_live_on_volumes():
+    assert "media:/app/var/media" in SERVICES["web"]["volumes"]
+    assert "media:/app/var/media" in SERVICES["worker"]["volumes"]
+    assert "pgdata:/var/lib/postgresql/data" in SERVICES["db"]["volumes"]
+    assert {"pgdata", "media", "redisdata"} <= set(COMPOSE["volumes"])
+
+
+def test_configuration_comes_only_from_the_environment():
+    text = (ROOT / "docker-compose.yml").read_text()
+    used = set(VARIABLE.findall(text)) - {"HOSTNAME"}
+    listed = set(env_example())
+    assert used - listed == set(), (
+        "variables the compose file uses but .env.example lacks"
+    )
+    settings_source = (ROOT / "portal" / "settings.py").read_text()
+    for name in listed - {
+        "DOMAIN",
+        "POSTGRES_DB",
+        "POSTGRES_USER",
+        "POSTGRES_PASSWORD",
+        "WEB_CONCURRENCY",
+        "WORKER_CONCURRENCY",
+    }:
+        assert f'"{name}"' in settings_source, (
+            f"{name} is listed but no setting reads it"
+        )
+
+
+def test_no_secret_is_written_in_the_compose_file():
+    environment = SERVICES["web"]["environment"]
+    for name in ("SECRET_KEY", "EMAIL_HOST_PASSWORD"):
+        assert environment[name].startswith("${")
+    assert "POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
+    for value in env_example().values():
+        assert "change-me" in value or not re.search(r"(?i)password|secret", value)
+
+
+def test_the_image_has_what_weasyprint_and_backups_need():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "postgresql-client"):
+        assert package in dockerfile
+    assert "collectstatic" in dockerfile and "USER portal" in dockerfile
