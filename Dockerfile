@@ -21,8 +21,11 @@ COPY recommendations recommendations
 COPY reporting reporting
 RUN pip install --no-cache-dir .
 COPY . .
-# Static files are collected into the image; a throwaway key is enough for that.
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+# Static files are collected into the image with the production storage (hashed,
+# compressed names); a throwaway key, random as production wants it, is enough.
+RUN PORTAL_ENV=production \
+    SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --home /app portal \
     && mkdir -p /app/var/media \
     && chown -R portal /app/var

@@ -95,6 +95,39 @@ print(client.cookies[settings.SESSION_COOKIE_NAME].value, token.key)
 """
 
 
+QUERIES_SNIPPET = """
+import json, sys
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from portal.models import User
+from rest_framework.authtoken.models import Token
+focal = Client()
+focal.force_login(User.objects.get(username="bench-focal"))
+token = Token.objects.get(user__username="bench-focal").key
+counts = {}
+for name, path, who in json.loads(TARGETS):
+    client = focal if who == "signed_in" else Client()
+    headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if who == "api" else {}
+    if who == "uncached":
+        client.cookies["sessionid"] = "none"
+    cache.clear()
+    client.get(path, **headers)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path, **headers)
+    counts[name] = len(queries)
+print(json.dumps(counts))
+"""
+
+
+def count_queries(env: dict, targets: list) -> dict:
+    """SQL queries of each page, in-process, after a first request warmed it up."""
+    plan = [(name, path, kind) for name, path, kind in targets]
+    snippet = f"TARGETS = {json.dumps(json.dumps(plan))}\n" + QUERIES_SNIPPET
+    return json.loads(manage(env, "shell", "-v", "0", "-c", snippet).splitlines()[-1])
+
+
 def wrk(url: str, seconds: int, connections: int, headers: list[str]) -> dict:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for header in headers:
@@ -109,6 +142,18 @@ def wrk(url: str, seconds: int, connections: int, headers: list[str]) -> dict:
         "p99": latency.get("99"),
         "non_2xx": int(errors.group(1)) if errors else 0,
     }
+
+
+TARGETS = [
+    ("minimal view (base template)", "/en/bench/minimal/", "anonymous"),
+    ("public dashboard, cached", "/en/status/", "anonymous"),
+    ("public dashboard, uncached", "/en/status/", "uncached"),
+    ("state page (Mexico), cached", "/en/states/MEX/", "anonymous"),
+    ("state page (Mexico), uncached", "/en/states/MEX/", "uncached"),
+    ("focal point's dashboard", "/en/workspace/MEX/", "signed_in"),
+    ("API: progress updates", "/api/v1/progress-updates/", "api"),
+    ("API: status", "/api/v1/status/", "api"),
+]
 
 
 def main() -> None:
@@ -172,41 +217,40 @@ def main() -> None:
         uncached = ["Cookie: sessionid=none"]
         signed_in = [f"Cookie: sessionid={session}"]
         api = [f"Authorization: Token {token}"]
-        targets = [
-            ("minimal view (base template)", "/en/bench/minimal/", anonymous),
-            ("public dashboard, cached", "/en/status/", anonymous),
-            ("public dashboard, uncached", "/en/status/", uncached),
-            ("state page (Mexico), cached", "/en/states/MEX/", anonymous),
-            ("state page (Mexico), uncached", "/en/states/MEX/", uncached),
-            ("focal point's dashboard", "/en/workspace/MEX/", signed_in),
-            ("API: progress updates", "/api/v1/progress-updates/", api),
-            ("API: status", "/api/v1/status/", api),
-        ]
+        kinds = {
+            "anonymous": anonymous,
+            "uncached": uncached,
+            "signed_in": signed_in,
+            "api": api,
+        }
         figures = []
-        for name, path, headers in targets:
+        for name, path, kind in TARGETS:
+            headers = kinds[kind]
             urllib.request.urlopen(
                 urllib.request.Request(
                     f"{base}{path}", headers=dict(h.split(": ", 1) for h in headers)
                 )
             )  # warm the cache and the workers
             result = wrk(f"{base}{path}", options.seconds, options.connections, headers)
-            figures.append({"page": name, "path": path, **result})
+            figures.append({"page": name, "path": path, "kind": kind, **result})
             print(f"  {name}: {result['rps']:.0f} req/s", file=sys.stderr)
     finally:
         server.terminate()
         server.wait(10)
+    queries = count_queries(env, TARGETS)
     minimal = figures[0]["rps"]
     print(
         f"\n{options.cycles} cycles, {options.scale} updates per state and "
         f"recommendation per cycle; gunicorn --workers={options.workers}; "
         f"wrk -t1 -c{options.connections} -d{options.seconds}s\n"
     )
-    print("| page | req/s | median | p99 | ratio to minimal view |")
-    print("|---|---:|---:|---:|---:|")
+    print("| page | req/s | median | p99 | ratio to minimal view | SQL queries |")
+    print("|---|---:|---:|---:|---:|---:|")
     for row in figures:
+        row["queries"] = queries[row["page"]]
         print(
             f"| {row['page']} | {row['rps']:.0f} | {row['p50']} | {row['p99']} | "
-            f"{row['rps'] / minimal:.2f} |"
+            f"{row['rps'] / minimal:.2f} | {row['queries']} |"
         )
     if options.json:
         Path(options.json).write_text(json.dumps(figures, indent=1))

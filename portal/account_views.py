@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import services
 from portal.forms import AcceptInvitationForm, InvitationForm
@@ -41,6 +42,11 @@ def user_list(request):
         "portal/user_list.html",
         {
             "users": users,
+            "two_factor_ids": set(
+                TOTPDevice.objects.filter(confirmed=True).values_list(
+                    "user_id", flat=True
+                )
+            ),
             "invitations": Invitation.objects.pending().select_related("member_state"),
             "form": InvitationForm(),
         },

@@ -1,7 +1,16 @@
+from importlib import import_module
+
+from auditlog.admin import LogEntryAdmin as BaseLogEntryAdmin
+from auditlog.filters import ResourceTypeFilter
+from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.models import Invitation, User
+from portal import security
+from portal.models import Invitation, SecurityEvent, SecurityPolicy, User
 
 
 @admin.register(User)
@@ -39,3 +48,121 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # invitations are sent from the Users page, which emails the link
+
+
+# --- Security: the two-factor policy and the audit trail ---------------------------
+
+
+@admin.register(SecurityPolicy)
+class SecurityPolicyAdmin(admin.ModelAdmin):
+    fields = [
+        "require_two_factor_secretariat",
+        "require_two_factor_focal_points",
+        "updated_at",
+        "updated_by",
+    ]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def has_add_permission(self, request):
+        return False  # one row, made by a migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        security.security_policy_update(
+            actor=request.user,
+            require_secretariat=obj.require_two_factor_secretariat,
+            require_focal_points=obj.require_two_factor_focal_points,
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The audit trail: read and filtered by those allowed to view it; added to by
+    the portal alone; changed and deleted by nobody, superusers included."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    date_hierarchy = "created_at"
+    list_display = [
+        "created_at",
+        "kind",
+        "username",
+        "door",
+        "ip_address",
+        "actor",
+        "detail",
+    ]
+    list_filter = ["kind", "door"]
+    search_fields = ["username", "ip_address", "user_agent", "detail"]
+    list_select_related = ["actor"]
+    readonly_fields = [
+        "created_at",
+        "kind",
+        "door",
+        "user",
+        "username",
+        "actor",
+        "detail",
+        "ip_address",
+        "user_agent",
+    ]
+
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditLogEntryAdmin(ReadOnlyAdmin, BaseLogEntryAdmin):
+    """django-auditlog's entries: what changed, who changed it, from where."""
+
+    list_display = [
+        "created",
+        "resource_url",
+        "action",
+        "msg_short",
+        "user_url",
+        "remote_addr",
+    ]
+    list_filter = ["action", ResourceTypeFilter, "timestamp"]
+    search_fields = [
+        "object_repr",
+        "changes",
+        "remote_addr",
+        "actor__username",
+        "actor__first_name",
+        "actor__last_name",
+        "actor_email",
+    ]
+    fieldsets = [
+        (None, {"fields": ["created", "user_url", "remote_addr", "resource_url"]}),
+        (_("Changes"), {"fields": ["action", "msg"]}),
+    ]
+    readonly_fields = [
+        "created",
+        "resource_url",
+        "action",
+        "user_url",
+        "remote_addr",
+        "msg",
+    ]
+
+
+# The authenticator apps' secrets are never shown: users manage their own on their
+# account's security page, and admins reset them from the Users page. (django-otp's
+# admin modules are imported first, so that they register before this unregisters.)
+import_module("django_otp.plugins.otp_totp.admin")
+import_module("django_otp.plugins.otp_static.admin")
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -96,8 +96,10 @@ class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text=(
             "invalid, not_authenticated, authentication_failed, invalid_credentials, "
+            "otp_required, otp_invalid, otp_throttled, two_factor_setup_required, "
             "permission_denied, not_found, method_not_allowed, not_acceptable, "
-            "unsupported_media_type, conflict, stale_version, throttled, parse_error"
+            "unsupported_media_type, conflict, stale_version, throttled, locked_out, "
+            "parse_error"
         )
     )
     message = serializers.CharField(help_text="For a person to read.")

@@ -22,3 +22,25 @@ class PortalConfig(AppConfig):
         post_migrate.connect(
             _sync_role_groups, sender=self, dispatch_uid="portal.sync_role_groups"
         )
+        _connect_audit_trail()
+
+
+def _connect_audit_trail() -> None:
+    from auditlog.models import LogEntry
+    from axes.signals import user_locked_out
+    from django.contrib.auth import signals as auth_signals
+    from django.db.models.signals import pre_save
+
+    from portal import audit
+
+    audit.register_models()
+    for signal, receiver in (
+        (auth_signals.user_logged_in, audit.on_logged_in),
+        (auth_signals.user_logged_out, audit.on_logged_out),
+        (auth_signals.user_login_failed, audit.on_login_failed),
+        (user_locked_out, audit.on_locked_out),
+    ):
+        signal.connect(receiver, dispatch_uid=f"portal.audit.{receiver.__name__}")
+    pre_save.connect(
+        audit.fill_actor, sender=LogEntry, dispatch_uid="portal.audit.fill_actor"
+    )

@@ -41,3 +41,37 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not one of: {', '.join(choices)}."
+        )
+    return value
+
+
+# Django's own deployment check asks for this much of a SECRET_KEY.
+SECRET_MIN_LENGTH = 50
+SECRET_MIN_UNIQUE_CHARACTERS = 5
+
+
+def require_strong_secret(name: str, value: str) -> None:
+    """Refuse a key that is short, repetitive or copied from an example."""
+    weak = (
+        len(value) < SECRET_MIN_LENGTH
+        or len(set(value)) < SECRET_MIN_UNIQUE_CHARACTERS
+        or value.startswith("django-insecure")
+        or "change-me" in value
+        or "insecure" in value
+    )
+    if weak:
+        raise ImproperlyConfigured(
+            f"{name} is too weak for production: use at least {SECRET_MIN_LENGTH} "
+            "random characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )

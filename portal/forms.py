@@ -81,3 +81,53 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        strip=True,
+        help_text=_(
+            "The six digits your authenticator app shows now, or one of your "
+            "recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class TwoFactorConfirmForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=16,
+        strip=True,
+        help_text=_("The six digits the app shows for this portal."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+    )
+
+
+class SecurityPolicyForm(forms.Form):
+    require_two_factor_secretariat = forms.BooleanField(
+        label=_("Require two-factor sign-in for the Secretariat"),
+        required=False,
+        help_text=_("Reviewers and admins of the Secretariat."),
+    )
+    require_two_factor_focal_points = forms.BooleanField(
+        label=_("Require two-factor sign-in for focal points"),
+        required=False,
+        help_text=_(
+            "The national focal points. Those who have not set it up are asked to "
+            "at their next page, and lose their API token until they have."
+        ),
+    )

@@ -253,3 +253,112 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- Security: the two-factor policy and the sign-in audit trail (portal.security) --
+
+
+class SecurityPolicy(models.Model):
+    """Who must sign in with two factors; one row, edited by the Secretariat admins."""
+
+    SINGLETON_ID = 1
+
+    require_two_factor_secretariat = models.BooleanField(
+        _("require two-factor sign-in for the Secretariat"),
+        default=False,
+        help_text=_("Reviewers and admins of the Secretariat."),
+    )
+    require_two_factor_focal_points = models.BooleanField(
+        _("require two-factor sign-in for focal points"),
+        default=False,
+        help_text=_("The national focal points of the member states."),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policy")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="security_policy_singleton"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Security policy"))
+
+
+class SecurityEvent(models.Model):
+    """A sign-in, a failed one, a lockout, a token issued, a change of two-factor
+    sign-in: who, when, from where. Rows are only ever added."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        SESSION_EXPIRED = "session_expired", _("Session expired")
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
+        TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset by an admin")
+        RECOVERY_CODES = "recovery_codes", _("Recovery codes renewed")
+
+    class Door(models.TextChoices):
+        WEB = "web", _("Web")
+        API = "api", _("API")
+
+    kind = models.CharField(_("event"), max_length=24, choices=Kind)
+    door = models.CharField(_("door"), max_length=8, choices=Door, default=Door.WEB)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="security_events",
+        verbose_name=_("account"),
+    )
+    # As typed: also kept for unknown usernames and after an account is deleted.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+        help_text=_("Who did it, when not the account's owner."),
+    )
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser or client"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in and security event")
+        verbose_name_plural = _("sign-in and security events")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["username", "-created_at"]),
+            models.Index(fields=["kind", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        when = self.created_at.strftime("%Y-%m-%d %H:%M")
+        return f"{self.get_kind_display()} · {self.username} · {when}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Security events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Security events are never deleted.")

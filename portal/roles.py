@@ -37,11 +37,21 @@ _CATALOGUE_ADMIN = [
     "auth.view_group",
     "reporting.publish_reportrun",
 ]
+# Security: the two-factor policy; the audit trail, to read (nobody may change it);
+# sign-in lockouts, to read and lift (a lockout is an access attempt row).
+_SECURITY_ADMIN = [
+    "portal.view_securitypolicy",
+    "portal.change_securitypolicy",
+    "portal.view_securityevent",
+    "auditlog.view_logentry",
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.FOCAL_POINT: [],
     Role.REVIEWER: _REVIEWER,
-    Role.ADMIN: _REVIEWER + _CATALOGUE_ADMIN,
+    Role.ADMIN: _REVIEWER + _CATALOGUE_ADMIN + _SECURITY_ADMIN,
 }
 
 SECRETARIAT_ROLES = (Role.REVIEWER, Role.ADMIN)

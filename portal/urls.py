@@ -2,7 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import security_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -17,5 +17,7 @@ urlpatterns += i18n_patterns(
     path("", include("recommendations.urls")),
     path("reports/", include("reporting.urls")),
     path("", include("reporting.public_urls")),
+    # One door in: the admin's own login form would skip the two-factor step.
+    path("admin/login/", security_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
 )

@@ -1,14 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal import account_views, notification_views
+from portal import account_views, notification_views, security_views
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    # Two steps when the user has two-factor sign-in: password, then a code.
+    path("login/", security_views.LoginView.as_view(), name="login"),
+    path("login/code/", security_views.login_code, name="login-code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -49,6 +47,33 @@ urlpatterns = [
     path(
         "users/<int:pk>/deactivate/", account_views.deactivate, name="deactivate-user"
     ),
+    path(
+        "users/<int:pk>/reset-two-factor/",
+        security_views.reset_two_factor,
+        name="reset-two-factor",
+    ),
+    path("security/", security_views.account_security, name="account-security"),
+    path(
+        "security/two-factor/",
+        security_views.two_factor_setup,
+        name="two-factor-setup",
+    ),
+    path(
+        "security/two-factor/recovery-codes/",
+        security_views.recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path(
+        "security/two-factor/recovery-codes/new/",
+        security_views.recovery_codes_regenerate,
+        name="two-factor-regenerate",
+    ),
+    path(
+        "security/two-factor/off/",
+        security_views.two_factor_disable,
+        name="two-factor-disable",
+    ),
+    path("security/policy/", security_views.security_policy, name="security-policy"),
     path(
         "invitations/<int:pk>/revoke/",
         account_views.revoke_invitation,

@@ -1,3 +1,4 @@
+from dataclasses import asdict
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from recommendations import services
 from recommendations.evidence import allowed_extensions
 from recommendations.models import (
     STATUS_DEFINITIONS,
@@ -165,28 +167,10 @@ def filled(formset) -> list[dict]:
 
 def initial_from(update) -> tuple[dict, list[dict], list[dict]]:
     """Initial data for the form and its two formsets from an existing update."""
-    initial = {
-        name: getattr(update, name)
-        for name in (
-            "status",
-            "summary",
-            "narrative",
-            "narrative_language",
-            "narrative_visibility",
-            "challenges",
-            "on_behalf_reference",
-            "version",
-        )
-    }
-    measures = [
-        {"kind": m.kind, "title": m.title, "date": m.date, "link": m.link}
-        for m in update.measures.all()
-    ]
-    needs = [
-        {"kind": n.kind, "description": n.description}
-        for n in update.assistance_needs.all()
-    ]
-    return initial, measures, needs
+    content = asdict(services.content_of(update))
+    measures = content.pop("measures")
+    needs = content.pop("assistance_needs")
+    return {**content, "version": update.version}, measures, needs
 
 
 class EvidenceForm(forms.Form):

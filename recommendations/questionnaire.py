@@ -125,15 +125,7 @@ NEEDS = [
     Column("kind", gettext_lazy("Type"), 28, editable=True),
     Column("description", gettext_lazy("What is needed"), 60, editable=True),
 ]
-TEXT_FIELDS = (
-    "status",
-    "summary",
-    "narrative",
-    "narrative_language",
-    "narrative_visibility",
-    "challenges",
-    "on_behalf_reference",
-)
+TEXT_FIELDS = services.TEXT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -203,39 +195,6 @@ def _rows(*, cycle: ReportingCycle, member_state: MemberState) -> list[_Row]:
             )
         )
     return rows
-
-
-def _content_of(update: ProgressUpdate) -> UpdateContent:
-    return UpdateContent(
-        **{name: getattr(update, name) for name in TEXT_FIELDS},
-        measures=[
-            MeasureData(kind=m.kind, title=m.title, date=m.date, link=m.link)
-            for m in update.measures.all()
-        ],
-        assistance_needs=[
-            NeedData(kind=n.kind, description=n.description)
-            for n in update.assistance_needs.all()
-        ],
-    )
-
-
-def _content_of_snapshot(snapshot: dict) -> UpdateContent:
-    return UpdateContent(
-        **{name: snapshot.get(name, "") for name in TEXT_FIELDS},
-        measures=[
-            MeasureData(
-                kind=m["kind"],
-                title=m["title"],
-                date=date.fromisoformat(m["date"]) if m.get("date") else None,
-                link=m.get("link", ""),
-            )
-            for m in snapshot.get("measures", [])
-        ],
-        assistance_needs=[
-            NeedData(kind=n["kind"], description=n.get("description", ""))
-            for n in snapshot.get("assistance_needs", [])
-        ],
-    )
 
 
 # --- Download ----------------------------------------------------------------------
@@ -517,7 +476,7 @@ def _write_main(sheet, rows: list[_Row], lists: _Lists) -> None:
     }
     for index, row in enumerate(rows, start=2):
         recommendation, baseline = row.recommendation, row.baseline
-        content = _content_of(baseline) if baseline else None
+        content = services.content_of(baseline) if baseline else None
         values = {
             "number": recommendation.number,
             "theme": str(recommendation.theme.title_translated()),
@@ -645,7 +604,7 @@ def _write_measures(sheet, rows: list[_Row], lists: _Lists) -> None:
     records = []
     for row in rows:
         if row.baseline:
-            for measure in _content_of(row.baseline).measures:
+            for measure in services.content_of(row.baseline).measures:
                 records.append(
                     [
                         row.recommendation.number,
@@ -686,7 +645,7 @@ def _write_needs(sheet, rows: list[_Row], lists: _Lists) -> None:
         [row.recommendation.number, str(kinds[need.kind]), need.description or None]
         for row in rows
         if row.baseline
-        for need in _content_of(row.baseline).assistance_needs
+        for need in services.content_of(row.baseline).assistance_needs
     ]
     _write_list_sheet(
         sheet,
@@ -1187,13 +1146,13 @@ def _downloaded(
 ) -> UpdateContent | None:
     """What the row said when the file was downloaded, as far as the portal knows."""
     if file_update is None:
-        return _content_of(row.accepted) if row.accepted else None
+        return services.content_of(row.accepted) if row.accepted else None
     if (
         row.open is not None
         and row.open.pk == file_update
         and file_version == row.open.version
     ):
-        return _content_of(row.open)
+        return services.content_of(row.open)
     # The update changed since: its history holds each version's content.
     event = (
         UpdateEvent.objects.filter(
@@ -1205,7 +1164,7 @@ def _downloaded(
         .exclude(snapshot={})
         .last()
     )
-    return _content_of_snapshot(event.snapshot) if event else None
+    return services.content_from_snapshot(event.snapshot) if event else None
 
 
 def _same(content: UpdateContent, other: UpdateContent, uses_reference: bool) -> bool:

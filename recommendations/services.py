@@ -463,31 +463,59 @@ def extension_revoke(*, actor: User, extension: CycleExtension) -> None:
 # --- Helpers ----------------------------------------------------------------------
 
 
-def snapshot(update: ProgressUpdate) -> dict:
-    """The content of an update as plain data, kept with each version of its history."""
-    return {
-        "status": update.status,
-        "summary": update.summary,
-        "narrative": update.narrative,
-        "narrative_language": update.narrative_language,
-        "narrative_visibility": update.narrative_visibility,
-        "challenges": update.challenges,
-        "on_behalf_reference": update.on_behalf_reference,
-        "measures": [
-            {
-                "kind": m.kind,
-                "title": m.title,
-                "date": m.date.isoformat() if m.date else "",
-                "link": m.link,
-            }
+TEXT_FIELDS = (
+    "status",
+    "summary",
+    "narrative",
+    "narrative_language",
+    "narrative_visibility",
+    "challenges",
+    "on_behalf_reference",
+)
+
+
+def content_of(update: ProgressUpdate) -> UpdateContent:
+    """What an update says, in the terms every writer (form, API, spreadsheet) uses."""
+    return UpdateContent(
+        **{name: getattr(update, name) for name in TEXT_FIELDS},
+        measures=[
+            MeasureData(kind=m.kind, title=m.title, date=m.date, link=m.link)
             for m in update.measures.all()
         ],
-        "assistance_needs": [
-            {"kind": n.kind, "description": n.description}
+        assistance_needs=[
+            NeedData(kind=n.kind, description=n.description)
             for n in update.assistance_needs.all()
         ],
-        "evidence": [e.original_name for e in update.evidence.all()],
-    }
+    )
+
+
+def content_from_snapshot(snapshot: dict) -> UpdateContent:
+    """What an update said at a version of its history (see ``snapshot``)."""
+    return UpdateContent(
+        **{name: snapshot.get(name, "") for name in TEXT_FIELDS},
+        measures=[
+            MeasureData(
+                kind=m["kind"],
+                title=m["title"],
+                date=dt.date.fromisoformat(m["date"]) if m.get("date") else None,
+                link=m.get("link", ""),
+            )
+            for m in snapshot.get("measures", [])
+        ],
+        assistance_needs=[
+            NeedData(kind=n["kind"], description=n.get("description", ""))
+            for n in snapshot.get("assistance_needs", [])
+        ],
+    )
+
+
+def snapshot(update: ProgressUpdate) -> dict:
+    """The content of an update as plain data, kept with each version of its history."""
+    data = asdict(content_of(update))
+    for measure in data["measures"]:
+        measure["date"] = measure["date"].isoformat() if measure["date"] else ""
+    data["evidence"] = [e.original_name for e in update.evidence.all()]
+    return data
 
 
 SNAPSHOT_LABELS = {
@@ -546,14 +574,24 @@ def _apply(update: ProgressUpdate, content: UpdateContent) -> None:
 
 
 def _replace_lists(update: ProgressUpdate, content: UpdateContent) -> None:
-    update.measures.all().delete()
-    update.assistance_needs.all().delete()
-    Measure.objects.bulk_create(
-        Measure(update=update, **asdict(m)) for m in content.measures
-    )
-    AssistanceNeed.objects.bulk_create(
-        AssistanceNeed(update=update, **asdict(n)) for n in content.assistance_needs
-    )
+    # One save per row, not bulk_create: the audit trail hears of each one (see
+    # portal.audit). A list saved unchanged is left alone, so it logs nothing.
+    for model, related, items in (
+        (Measure, update.measures, content.measures),
+        (AssistanceNeed, update.assistance_needs, content.assistance_needs),
+    ):
+        wanted = [asdict(item) for item in items]
+        fields = list(wanted[0]) if wanted else []
+        existing = list(related.order_by("pk"))
+        if (
+            fields
+            and [{name: getattr(row, name) for name in fields} for row in existing]
+            == wanted
+        ):
+            continue
+        related.all().delete()
+        for values in wanted:
+            model.objects.create(update=update, **values)
 
 
 def _open_update(cycle, member_state, recommendation) -> ProgressUpdate | None:

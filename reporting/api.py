@@ -11,7 +11,7 @@ import re
 
 import django_filters
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -29,7 +29,6 @@ from rest_framework import (
     viewsets,
 )
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -44,6 +43,7 @@ from portal.api import (
     UserThrottle,
     errors,
 )
+from portal.downloads import attachment
 from recommendations.api.filters import StrictFilterSet
 from recommendations.models import MemberState, ReportingCycle
 from recommendations.services import WorkflowError
@@ -454,22 +454,12 @@ class ReportRunViewSet(
         run = _run_for(request.user, pk)
         if run.state != ReportRun.State.SUCCEEDED or not run.pdf:
             raise WorkflowError(_("The report is not ready: it has no PDF yet."))
-        try:
-            handle = run.pdf.open("rb")
-        except FileNotFoundError:
-            raise NotFound(_("The file is missing from storage.")) from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
+        return attachment(
+            run.pdf,
             filename=run.download_name(),
             content_type="application/pdf",
+            public=run.is_published,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = (
-            "public, max-age=300" if run.is_published else "private, no-store"
-        )
-        return response
 
     def perform_content_negotiation(self, request: Request, force: bool = False):
         # The PDF answers whatever Accept says; its errors are JSON.

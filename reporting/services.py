@@ -653,8 +653,8 @@ def _sweep_one(run: ReportRun, now: datetime, result: SweepResult) -> None:
         _fail(
             run,
             _(
-                "The report took longer than %(minutes)s minutes and was stopped "
-                "counting; ask for it again, or tell the portal's administrators."
+                "The report took longer than %(minutes)s minutes, so the portal gave "
+                "up on it; ask for it again, or tell the portal's administrators."
             )
             % {"minutes": minutes},
             now,

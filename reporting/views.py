@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.downloads import attachment
 from recommendations import permissions as state_permissions
 from recommendations.models import MemberState, ReportingCycle
 from reporting import permissions, selectors, services
@@ -312,25 +313,15 @@ def published_list(request):
 
 @require_GET
 def published_download(request, pk: int):
-    run = permissions.get_published_run(pk)
-    response = _pdf_response(run)
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return _pdf_response(permissions.get_published_run(pk), public=True)
 
 
-def _pdf_response(run: ReportRun) -> FileResponse:
+def _pdf_response(run: ReportRun, *, public: bool = False) -> FileResponse:
     if run.state != ReportRun.State.SUCCEEDED or not run.pdf:
         raise Http404(_("This report has no PDF."))
-    try:
-        handle = run.pdf.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from storage.")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return attachment(
+        run.pdf,
         filename=run.download_name(),
         content_type="application/pdf",
+        public=public,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

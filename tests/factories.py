@@ -48,3 +48,30 @@ def content(**overrides):
     }
     values.update(overrides)
     return UpdateContent(**values)
+
+
+RECOVERY_CODES = ["recovery01", "recovery02", "recovery03"]
+
+
+def two_factor(user: User, codes: list[str] | None = None):
+    """Turn two-factor sign-in on for ``user``: an authenticator app and recovery
+    codes (``RECOVERY_CODES`` unless given). Returns the app's device."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    for code in RECOVERY_CODES if codes is None else codes:
+        recovery.token_set.create(token=code)
+    return device
+
+
+def totp_code(device, steps: int = 0) -> str:
+    """The code the user's app shows now, or ``steps`` time steps later."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps * device.step
+    return f"{totp.token():0{device.digits}d}"

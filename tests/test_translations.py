@@ -24,6 +24,21 @@ def catalogue(language: str, domain: str):
         return pofile.read_po(handle)
 
 
+def key(message) -> tuple:
+    # Babel gives plural ids and strings as lists in .mo files, tuples in .po files.
+    ids = message.id if isinstance(message.id, (list, tuple)) else [message.id]
+    return (message.context, *ids)
+
+
+def value(message) -> tuple:
+    strings = (
+        message.string
+        if isinstance(message.string, (list, tuple))
+        else [message.string]
+    )
+    return tuple(strings)
+
+
 def ids(messages) -> set:
     return {message.id for message in messages if message.id}
 
@@ -58,8 +73,8 @@ def test_the_compiled_catalogues_are_up_to_date(language, domain):
     path = ROOT / "locale" / language / "LC_MESSAGES" / f"{domain}.mo"
     with path.open("rb") as handle:
         compiled = mofile.read_mo(handle)
-    expected = {m.id: m.string for m in messages if m.id and not m.fuzzy}
-    found = {m.id: m.string for m in compiled if m.id}
+    expected = {key(m): value(m) for m in messages if m.id and not m.fuzzy}
+    found = {key(m): value(m) for m in compiled if m.id}
     assert found == expected, f"Run: python manage.py compilemessages ({path})"
 
 

@@ -4,6 +4,8 @@ Serializers check the shape of a request and turn it into what the services take
 (``UpdateContent``); every rule of the workflow stays in ``recommendations.services``.
 """
 
+from dataclasses import asdict
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +20,7 @@ from portal.api import (
     StrictIntegerField,
     StrictURLField,
 )
+from recommendations import services
 from recommendations.models import (
     AssistanceNeed,
     Evidence,
@@ -351,23 +354,7 @@ def content_from(data: dict) -> UpdateContent:
 
 def content_data(update: ProgressUpdate) -> dict:
     """An update's content in the serializer's terms, to merge a PATCH into."""
-    return {
-        "status": update.status,
-        "summary": update.summary,
-        "narrative": update.narrative,
-        "narrative_language": update.narrative_language,
-        "narrative_visibility": update.narrative_visibility,
-        "challenges": update.challenges,
-        "on_behalf_reference": update.on_behalf_reference,
-        "measures": [
-            {"kind": m.kind, "title": m.title, "date": m.date, "link": m.link}
-            for m in update.measures.all()
-        ],
-        "assistance_needs": [
-            {"kind": n.kind, "description": n.description}
-            for n in update.assistance_needs.all()
-        ],
-    }
+    return asdict(services.content_of(update))
 
 
 class ProgressUpdateCreateSerializer(UpdateContentSerializer):

@@ -7,7 +7,7 @@ check again, validate and record the step.
 """
 
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.api import OneValuePerParameter, StrictCharField, errors
+from portal.downloads import attachment
 from recommendations import permissions, selectors, services
 from recommendations.api import filters
 from recommendations.api.serializers import (
@@ -466,20 +467,11 @@ class ProgressUpdateViewSet(
                 raise PermissionDenied
             services.evidence_remove(evidence=evidence, actor=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound(_("The file is missing from storage.")) from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
+        return attachment(
+            evidence.file,
             filename=evidence.original_name,
             content_type=evidence.content_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
 
     def perform_content_negotiation(self, request: Request, force: bool = False):
         # A download answers with the file's own type whatever Accept says; its

@@ -4,7 +4,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from portal.celery import app
@@ -12,38 +11,19 @@ from portal.models import Notification, Reminder
 from portal.notification_tasks import send_deadline_reminders
 from recommendations.models import MemberState, ReportingCycle
 from tests import factories
+from tests.celery_support import celery_using, worker_thread
 from tests.environment import REDIS_URL, RUN_ID
 
 
 @pytest.fixture
 def redis_worker():
-    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
-    saved = {key: app.conf[key] for key in keys}
     # A queue of its own, so that concurrent test runs never take each other's tasks.
-    app.conf.update(
-        broker_url=REDIS_URL,
-        result_backend=REDIS_URL,
-        task_always_eager=False,
-        task_default_queue=f"tests-{RUN_ID}",
-    )
-    _forget_connections()
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=10
-        ):
-            yield
-    finally:
-        app.conf.update(saved)
-        _forget_connections()
-
-
-def _forget_connections() -> None:
-    # Eager tasks before this test leave a producer pool on the filesystem broker and
-    # a disabled result backend cached on the app: forget them.
-    app._pool = None
-    app.__dict__.pop("amqp", None)  # its producer pool, queues and routes
-    app._backend_cache = None
-    vars(app._local).pop("backend", None)
+    queue = f"tests-{RUN_ID}"
+    with (
+        celery_using(REDIS_URL, result_backend=REDIS_URL, queue=queue),
+        worker_thread(queue),
+    ):
+        yield
 
 
 def wait_for(condition, timeout: float = 30) -> None:

@@ -322,8 +322,9 @@ def test_a_spanish_file_round_trips_and_accepts_scale_values(client, focal_mex):
     workbook = download(client, language="es")
     identity = dict(workbook["portal"].iter_rows(values_only=True))
     assert identity["language"] == "es"
+    assert workbook.sheetnames[:2] == ["Instrucciones", "Cuestionario"]
     # The scale's own values are understood too, whatever the file's language.
-    fill(workbook["Questionnaire"], 2, status="in_progress", summary="Resumen público.")
+    fill(workbook["Cuestionario"], 2, status="in_progress", summary="Resumen público.")
     response = client.post(
         "/es/workspace/MEX/questionnaire/", {"file": to_file(workbook)}
     )

@@ -48,7 +48,7 @@ def test_untranslated_text_shows_english_with_a_note(client):
     html = client.get("/es/recommendations/2/").content.decode()
     assert "Call for effective partnerships" in html
     assert 'lang="en"' in html
-    assert "Not yet translated" in html or "Aún no traducido" in html
+    assert "Aún sin traducir: se muestra en inglés." in html
 
 
 def test_translated_text_shows_without_the_note(client):
@@ -64,3 +64,13 @@ def test_every_url_carries_the_language(client):
     with translation.override("es"):
         assert reverse("recommendations:catalogue") == "/es/recommendations/"
     assert client.get("/recommendations/").status_code == 302
+
+
+def test_page_titles_are_plain_text(client):
+    import re
+
+    for path in ("/en/recommendations/14/", "/en/recommendations/"):
+        title = re.search(
+            r"<title>(.*?)</title>", client.get(path).content.decode(), re.S
+        )
+        assert "<" not in title.group(1) and len(title.group(1)) < 120, path

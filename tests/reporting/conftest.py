@@ -2,15 +2,13 @@
 
 import re
 import subprocess
-from contextlib import contextmanager
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from portal.celery import app
 from recommendations import services
 from recommendations.models import ProgressUpdate, Recommendation
 from tests import factories
+from tests.celery_support import celery_using, worker_thread
 from tests.environment import REDIS_URL, RUN_ID
 
 CHECKLIST = dict.fromkeys(services.REVIEW_CHECKLIST, True)
@@ -73,42 +71,6 @@ def report_queue(settings) -> str:
     """A reports queue of this test run's own, so concurrent runs never collide."""
     settings.REPORTS_QUEUE = f"reports-tests-{RUN_ID}"
     return settings.REPORTS_QUEUE
-
-
-@contextmanager
-def celery_using(broker_url: str):
-    """The Celery app talking to a broker for real (not eager), then as it was."""
-    keys = ("broker_url", "result_backend", "task_always_eager")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(broker_url=broker_url, result_backend=None, task_always_eager=False)
-    _forget_connections()
-    try:
-        yield app
-    finally:
-        app.conf.update(saved)
-        _forget_connections()
-
-
-def _forget_connections() -> None:
-    """Drop what Celery caches from its configuration (connection and producer
-    pools, queues and routes, the result backend), so the next message follows the
-    configuration set now, in this test and in the tests after it."""
-    app._pool = None
-    app.__dict__.pop("amqp", None)
-    vars(app._local).pop("backend", None)
-
-
-@contextmanager
-def worker_thread(queue: str):
-    """A real worker, in a thread of this process, taking ``queue``."""
-    with start_worker(
-        app,
-        pool="solo",
-        queues=[queue],
-        perform_ping_check=False,
-        shutdown_timeout=30,
-    ) as worker:
-        yield worker
 
 
 @pytest.fixture

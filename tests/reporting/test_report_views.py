@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from reporting.models import ReportRun, ReportText
-from tests.reporting.conftest import celery_using
+from tests.celery_support import celery_using
 
 pytestmark = pytest.mark.django_db
 

@@ -8,23 +8,19 @@ message its dead worker never acknowledged dies with it.
 """
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from reporting import pdf, services
 from reporting.models import ReportRun
+from tests.celery_support import celery_using, database_url, worker_thread
 from tests.environment import RUN_ID
-from tests.reporting.conftest import celery_using, worker_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 90
@@ -96,69 +92,13 @@ def test_a_compile_that_fails_in_the_worker_ends_failed_with_its_reason(
 # --- A worker killed in the middle --------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    """A throwaway redis-server: never the machine's shared one."""
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                server.kill()
-                raise
-            time.sleep(0.05)
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("a worker process needs the test database on PostgreSQL")
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
 @pytest.fixture
 def worker_process(own_redis, report_queue, tmp_path):
     """Start a Celery worker process over the throwaway Redis; the test kills it."""
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": own_redis,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": own_redis.url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "REPORTS_QUEUE": report_queue,
     }
@@ -199,7 +139,7 @@ def test_a_run_whose_worker_was_killed_is_retried_or_failed(
 ):
     settings.REPORT_MAX_ATTEMPTS = attempts
     settings.REPORT_STALE_SECONDS = 3
-    with celery_using(own_redis):
+    with celery_using(own_redis.url):
         # Given a worker process that took the run and is rendering it
         run = services.report_run_request(actor=reviewer, cycle=cycle, language="en")
         follow(run, until=lambda r: r.state == State.RUNNING and r.progress >= 30)

@@ -1,0 +1,287 @@
+"""Sign-in in two steps, the account's security page, two-factor sign-in and the
+policy that requires it. The work is done in portal.security."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from portal import security
+from portal.forms import SecurityPolicyForm, TwoFactorCodeForm, TwoFactorConfirmForm
+from portal.models import User
+from portal.roles import is_secretariat_admin
+
+RECOVERY_CODES_KEY = "portal_recovery_codes"
+
+
+class LoginView(auth_views.LoginView):
+    """The password step. With two-factor sign-in on, the user is not signed in
+    yet: the code step (``login_code``) does that."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if security.has_two_factor(user):
+            security.pending_login_start(
+                self.request, user=user, next_url=self.get_success_url()
+            )
+            return redirect("login-code")
+        return super().form_valid(form)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's sign-in is the portal's (with its two-factor step). Someone
+    signed in already lacks the admin's rights: no use signing in again."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(reverse("login") + (f"?{query}" if query else ""))
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The code step of a sign-in: a code from the app, or a recovery code."""
+    pending = security.pending_login(request)
+    if pending is None:
+        messages.error(
+            request, _("Your sign-in took too long or was interrupted. Start again.")
+        )
+        return redirect("login")
+    user, data = pending
+    if security.signin_locked(request, user.get_username()):
+        return security.lockout_response(request)
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = security.two_factor_verify(
+                user=user, code=form.cleaned_data["code"]
+            )
+        except security.TwoFactorError as error:
+            security.signin_failed(request, username=user.get_username(), reason="code")
+            form.add_error("code", error.message)
+        else:
+            security.pending_login_finish(request, user=user, device=device, data=data)
+            if isinstance(device, StaticDevice):
+                messages.warning(
+                    request,
+                    _(
+                        "You signed in with a recovery code, which is now used up: "
+                        "%(count)d left. Make new ones on your account's security "
+                        "page."
+                    )
+                    % {"count": security.recovery_codes_left(user)},
+                )
+            return redirect(_safe_next(request, data.get("next")))
+    return render(request, "registration/login_code.html", {"form": form})
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("home")
+
+
+# --- The account's security page ---------------------------------------------------
+
+
+@login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "portal/security/account.html",
+        {
+            "two_factor_on": security.has_two_factor(user),
+            "two_factor_required": security.two_factor_required(user),
+            "recovery_codes_left": security.recovery_codes_left(user),
+            "can_edit_policy": is_secretariat_admin(user),
+        },
+    )
+
+
+@login_required
+@sensitive_post_parameters("code")
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Scan the QR code (or type the secret), confirm with a code from the app."""
+    user = request.user
+    if security.has_two_factor(user):
+        return redirect("account-security")
+    device = security.totp_setup_start(user=user)
+    form = TwoFactorConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = security.totp_setup_confirm(
+                user=user, code=form.cleaned_data["code"], request=request
+            )
+        except security.TwoFactorError as error:
+            form.add_error("code", error.message)
+        else:
+            request.session[RECOVERY_CODES_KEY] = codes
+            messages.success(request, _("Two-factor sign-in is on."))
+            next_url = request.GET.get("next")
+            if next_url:
+                request.session["portal_after_codes"] = next_url
+            return redirect("two-factor-recovery-codes")
+    secret = security.totp_secret(device)
+    return render(
+        request,
+        "portal/security/setup.html",
+        {
+            "form": form,
+            "qr_code": security.qr_code_svg(
+                device.config_url,
+                label=_("QR code to scan with your authenticator app"),
+            ),
+            "secret": secret,
+            "required": security.two_factor_required(user),
+        },
+    )
+
+
+@login_required
+@never_cache
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """The new recovery codes, shown once: they are not kept in the clear."""
+    codes = request.session.pop(RECOVERY_CODES_KEY, None)
+    next_url = request.session.pop("portal_after_codes", None)
+    return render(
+        request,
+        "portal/security/recovery_codes.html",
+        {"codes": codes, "next": _safe_next(request, next_url)},
+    )
+
+
+@login_required
+@sensitive_post_parameters("code")
+def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    if not security.has_two_factor(request.user):
+        return redirect("account-security")
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = security.recovery_codes_regenerate(
+                user=request.user, code=form.cleaned_data["code"], request=request
+            )
+        except security.TwoFactorError as error:
+            form.add_error("code", error.message)
+        else:
+            request.session[RECOVERY_CODES_KEY] = codes
+            return redirect("two-factor-recovery-codes")
+    return render(
+        request,
+        "portal/security/confirm_with_code.html",
+        {
+            "form": form,
+            "title": _("New recovery codes"),
+            "intro": _(
+                "Your present recovery codes stop working and ten new ones are "
+                "shown once. Confirm with a code from your app."
+            ),
+            "button": _("Make new recovery codes"),
+        },
+    )
+
+
+@login_required
+@sensitive_post_parameters("code")
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    if not security.has_two_factor(request.user):
+        return redirect("account-security")
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            security.two_factor_disable(
+                user=request.user, code=form.cleaned_data["code"], request=request
+            )
+        except security.TwoFactorError as error:
+            form.add_error("code", error.message)
+        else:
+            messages.success(request, _("Two-factor sign-in is off."))
+            return redirect("account-security")
+    required = security.two_factor_required(request.user)
+    return render(
+        request,
+        "portal/security/confirm_with_code.html",
+        {
+            "form": form,
+            "title": _("Turn two-factor sign-in off"),
+            "intro": (
+                _(
+                    "The Secretariat requires two-factor sign-in for your role: you "
+                    "will be asked to set up an app again at once (for example a new "
+                    "phone's)."
+                )
+                if required
+                else _(
+                    "Your password alone will sign you in again, and your API token "
+                    "stops working. Confirm with a code from your app or a recovery "
+                    "code."
+                )
+            ),
+            "button": _("Turn two-factor sign-in off"),
+            "danger": True,
+        },
+    )
+
+
+# --- For the Secretariat admins ---------------------------------------------------
+
+
+@login_required
+def security_policy(request: HttpRequest) -> HttpResponse:
+    if not is_secretariat_admin(request.user):
+        raise PermissionDenied
+    policy = security.security_policy()
+    form = SecurityPolicyForm(
+        request.POST or None,
+        initial={
+            "require_two_factor_secretariat": policy.require_two_factor_secretariat,
+            "require_two_factor_focal_points": policy.require_two_factor_focal_points,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        security.security_policy_update(
+            actor=request.user,
+            require_secretariat=form.cleaned_data["require_two_factor_secretariat"],
+            require_focal_points=form.cleaned_data["require_two_factor_focal_points"],
+        )
+        messages.success(request, _("The two-factor policy is saved."))
+        return redirect("security-policy")
+    return render(
+        request, "portal/security/policy.html", {"form": form, "policy": policy}
+    )
+
+
+@login_required
+@require_POST
+def reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    if not is_secretariat_admin(request.user):
+        raise PermissionDenied
+    account = get_object_or_404(User, pk=pk)
+    security.two_factor_reset(user=account, actor=request.user, request=request)
+    messages.success(
+        request,
+        _(
+            "Two-factor sign-in of %(username)s is reset: their password alone signs "
+            "them in until they set it up again."
+        )
+        % {"username": account.get_username()},
+    )
+    return redirect("user-list")
