@@ -603,17 +603,28 @@ def _open_update(cycle, member_state, recommendation) -> ProgressUpdate | None:
     )
 
 
+def _locked(update: ProgressUpdate) -> ProgressUpdate:
+    """The update's row, locked; refused if someone deleted it since it was read."""
+    locked = (
+        ProgressUpdate.objects.select_for_update(of=("self",))
+        .select_related("cycle", "member_state", "recommendation")
+        .filter(pk=update.pk)
+        .first()
+    )
+    if locked is None:
+        raise WorkflowError(
+            _("This draft was deleted after you opened it, so nothing was saved.")
+        )
+    return locked
+
+
 def _lock_for_change(
     update: ProgressUpdate, actor: User, expected_version: int | None
 ) -> ProgressUpdate:
     """The update, locked, if ``actor`` may change it and nobody has meanwhile."""
     if not permissions.can_report_on(actor, update.member_state):
         raise PermissionDenied
-    locked = (
-        ProgressUpdate.objects.select_for_update(of=("self",))
-        .select_related("cycle", "member_state", "recommendation")
-        .get(pk=update.pk)
-    )
+    locked = _locked(update)
     _require_open(locked.cycle)
     if expected_version is not None and locked.version != expected_version:
         raise _stale(locked, expected_version)
@@ -623,11 +634,7 @@ def _lock_for_change(
 def _lock_for_review(update: ProgressUpdate, actor: User) -> ProgressUpdate:
     if not permissions.can_review(actor):
         raise PermissionDenied
-    locked = (
-        ProgressUpdate.objects.select_for_update(of=("self",))
-        .select_related("cycle", "member_state")
-        .get(pk=update.pk)
-    )
+    locked = _locked(update)
     _require_open(locked.cycle)
     if locked.review_state != ReviewState.SUBMITTED:
         raise WorkflowError(

@@ -10,7 +10,7 @@ a screenshot of each open page is saved and its path printed in the failure repo
         sign_in(page, focal_mex)
         page.goto("/en/workspace/")  # relative to the live server
 
-Fixtures: ``playwright`` and ``chromium`` (session); ``open_page`` (more pages, each
+Fixtures: ``chromium`` (session, from tests/browser.py); ``open_page`` (more pages, each
 with its own cookies), ``page``, ``page_problems``, ``sign_in``, ``sample_pdf``.
 """
 
@@ -26,30 +26,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests import environment
 from tests.factories import PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import (
-        Browser,
         ConsoleMessage,
         Page,
-        Playwright,
         Request,
         Response,
     )
 
-# Playwright's sync API runs an event loop in the test's thread; without this Django
-# refuses ORM calls from the test body (checked at call time, not import time).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 E2E_DIR = Path(__file__).resolve().parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
 VIEWPORT = {"width": 1280, "height": 900}
 LOCALE = "en"
 TIMEOUT_MS = 10_000
@@ -202,51 +189,6 @@ class PageProblems:
 
 
 # --- Browser, pages and people ----------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def playwright(django_db_setup, django_db_blocker) -> Iterator[Playwright]:
-    """Playwright's sync API for the session, started after the test database.
-
-    While Playwright's event loop runs in this thread, asgiref gives Django a new
-    database connection per asyncio context, not the one setup_databases() stored
-    the serialized catalogue on: it is copied over, for serialized rollback. Those
-    connections are closed before the loop stops, so the test database can be
-    dropped at the end.
-    """
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        why = "the Python package playwright is not installed"
-        if environment.REQUIRE_SERVICES:
-            pytest.fail(f"PORTAL_REQUIRE_SERVICES is set: {why}")
-        pytest.skip(why)
-    from django.db import connections
-
-    serialized = {
-        alias: getattr(connections[alias], "_test_serialized_contents", None)
-        for alias in connections
-    }
-    manager = sync_playwright().start()
-    try:
-        for alias, contents in serialized.items():
-            if contents is not None:
-                connections[alias]._test_serialized_contents = contents
-        yield manager
-    finally:
-        with django_db_blocker.unblock():
-            connections.close_all()
-        manager.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium(playwright) -> Iterator[Browser]:
-    """Debian's Chromium, headless, shared by the session's tests."""
-    browser = playwright.chromium.launch(
-        executable_path=environment.CHROMIUM, args=CHROMIUM_ARGS, headless=True
-    )
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(autouse=True)

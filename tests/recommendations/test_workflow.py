@@ -425,6 +425,20 @@ def test_only_a_never_submitted_draft_can_be_deleted(submitted, focal_mex):
     assert ProgressUpdate.objects.filter(pk=submitted.pk).exists()
 
 
+def test_saving_a_draft_someone_deleted_meanwhile_is_refused(draft, focal_mex):
+    opened = ProgressUpdate.objects.get(pk=draft.pk)
+    services.progress_update_delete(update=draft, actor=focal_mex)
+    with pytest.raises(WorkflowError) as caught:
+        services.progress_update_edit(
+            update=opened,
+            actor=focal_mex,
+            content=content(summary="Too late."),
+            expected_version=opened.version,
+        )
+    assert "deleted after you opened it" in caught.value.message
+    assert not ProgressUpdate.objects.filter(pk=draft.pk).exists()
+
+
 def test_one_open_cycle_at_a_time(secretariat_admin, cycle):
     from datetime import date
 

@@ -19,11 +19,9 @@ from reporting import pdf
 from reporting.models import ReportRun
 from tests.e2e.conftest import (  # noqa: F401 - fixtures, found by name
     _catalogue_survives_flush,
-    chromium,
     open_page,
     page,
     page_problems,
-    playwright,
     sign_in,
 )
 from tests.reporting.conftest import pdf_text
