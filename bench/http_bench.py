@@ -103,19 +103,22 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from portal.models import User
 from rest_framework.authtoken.models import Token
-focal = Client()
+# The host wrk uses: the test client's own "testserver" is not an allowed host.
+focal = Client(HTTP_HOST="127.0.0.1")
 focal.force_login(User.objects.get(username="bench-focal"))
 token = Token.objects.get(user__username="bench-focal").key
 counts = {}
 for name, path, who in json.loads(TARGETS):
-    client = focal if who == "signed_in" else Client()
+    client = focal if who == "signed_in" else Client(HTTP_HOST="127.0.0.1")
     headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if who == "api" else {}
     if who == "uncached":
         client.cookies["sessionid"] = "none"
     cache.clear()
     client.get(path, **headers)
     with CaptureQueriesContext(connection) as queries:
-        client.get(path, **headers)
+        response = client.get(path, **headers)
+    if response.status_code != 200:
+        sys.exit(f"{path} answered {response.status_code}: no query count")
     counts[name] = len(queries)
 print(json.dumps(counts))
 """

@@ -102,7 +102,8 @@ def seed_full_scale(
     """Fill ``cycles`` cycles with ``per`` updates per state and recommendation.
 
     In each cycle, per state and recommendation: ``per - 1`` accepted updates, each
-    superseding the one before, then one that is submitted, returned or a draft.
+    superseding the one before, then one that is submitted, returned or a draft; with
+    ``per=1``, the one update is accepted, so that every scale publishes statuses.
     """
     rng = random.Random(seed)  # noqa: S311 - made-up data, the same every run
     instrument = Instrument.objects.current()
@@ -122,7 +123,7 @@ def seed_full_scale(
                 if member_state is None and state != states[0]:
                     continue  # the Secretariat's own item, once per cycle
                 for index in range(per):
-                    last = index == per - 1
+                    last = index == per - 1 and per > 1
                     review_state = (
                         rng.choice(
                             [

@@ -426,17 +426,25 @@ class ProgressUpdateQuerySet(models.QuerySet):
         accepted = self.accepted()
         if as_of is not None:
             accepted = accepted.filter(reviewed_at__lte=as_of)
-        return accepted.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[
-                    F("cycle_id"),
-                    F("member_state_id"),
-                    F("recommendation_id"),
-                ],
-                order_by=[F("reviewed_at").desc(), F("pk").desc()],
+        # Ranked on the keys alone (the composite index covers them), then fetched
+        # whole: ranking full rows would sort every narrative of every update.
+        latest = (
+            accepted.order_by()
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[
+                        F("cycle_id"),
+                        F("member_state_id"),
+                        F("recommendation_id"),
+                    ],
+                    order_by=[F("reviewed_at").desc(), F("pk").desc()],
+                )
             )
-        ).filter(rank=1)
+            .filter(rank=1)
+            .values("pk")
+        )
+        return self.filter(pk__in=latest)
 
 
 class ProgressUpdate(models.Model):

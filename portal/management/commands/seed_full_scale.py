@@ -1,5 +1,3 @@
-import sys
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -30,9 +28,11 @@ class Command(BaseCommand):
 
         def bar(fraction: float) -> None:
             filled = int(fraction * 40)
-            sys.stderr.write(f"\r[{'#' * filled}{' ' * (40 - filled)}] {fraction:5.1%}")
-            sys.stderr.flush()
+            self.stderr.write(
+                f"\r[{'#' * filled}{' ' * (40 - filled)}] {fraction:5.1%}", ending=""
+            )
+            self.stderr.flush()
 
         count = seed_full_scale(cycles=cycles, per=per, progress=bar)
-        sys.stderr.write("\n")
+        self.stderr.write("")
         self.stdout.write(self.style.SUCCESS(f"{count} progress updates written."))
