@@ -217,3 +217,34 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_updates(
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get("/en/workspace/MEX/")
     assert response.status_code == 200
+
+
+def test_dashboard_queries_do_not_grow_with_the_number_of_pending_updates(
+    client, focal_mex, reviewer, cycle, mexico, django_assert_num_queries
+):
+    def file_returned(numbers: range) -> None:
+        for number in numbers:
+            update = services.progress_update_create(
+                actor=focal_mex,
+                cycle=cycle,
+                member_state=mexico,
+                recommendation=Recommendation.objects.get(number=number),
+                content=content(),
+            )
+            services.progress_update_submit(update=update, actor=focal_mex)
+            services.progress_update_return(
+                update=update, actor=reviewer, comment=f"Say more on {number}."
+            )
+
+    client.force_login(focal_mex)
+    file_returned(range(1, 2))
+    client.get("/en/workspace/MEX/")  # warm the session and permission caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get("/en/workspace/MEX/")
+    file_returned(range(2, 22))
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get("/en/workspace/MEX/")
+    assert response.content.decode().count("Say more on") == 21
