@@ -35,7 +35,7 @@ def recommendation(request, number: int):
     context = {"recommendation": item}
     cycle = public_cycle()
     if cycle is not None:
-        matrix = status_matrix(cycle=cycle)
+        matrix = status_matrix(cycle=cycle, details=False)
         labels = category_labels()
         counts = matrix.counts_for_recommendation(item)
         context.update(

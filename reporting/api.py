@@ -154,7 +154,7 @@ class StatusView(OneValuePerParameter, generics.GenericAPIView):
         cycle = self._cycle(query.get("cycle"))
         if cycle is None:
             return []
-        matrix = status_matrix(cycle=cycle)
+        matrix = status_matrix(cycle=cycle, details=False)
         recommendations = matrix.recommendations
         theme = query.get("theme")
         if theme is not None:

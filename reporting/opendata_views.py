@@ -13,7 +13,7 @@ from portal.publication import public_page
 from recommendations.models import ProgressUpdate
 from reporting import opendata
 from reporting.public_views import _cycle_for
-from reporting.selectors import status_matrix
+from reporting.selectors import published_reports, status_matrix
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -36,12 +36,7 @@ def data_home(request):
     cycle = _cycle_for(request)
     matrix = status_matrix(cycle=cycle)
     tables = [build(matrix, opendata.Filters()) for build in opendata.TABLES.values()]
-    try:
-        from reporting.selectors import published_reports
-    except ImportError:  # reports arrive with their own module
-        reports = []
-    else:
-        reports = published_reports()
+    reports = published_reports()
     return render(
         request,
         "reporting/public/data.html",

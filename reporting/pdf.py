@@ -48,6 +48,7 @@ from reporting.models import ReportText
 from reporting.selectors import (
     NO_INFORMATION,
     StatusMatrix,
+    assistance_requested,
     hemispheric_summary,
     report_text,
     status_matrix,
@@ -424,7 +425,7 @@ def _executive_summary(matrix: StatusMatrix, labels: dict[str, str]) -> dict:
         "least": theme_rows[-2:][::-1] if len(theme_rows) > 2 else [],
         "assistance": [
             (str(assistance_labels.get(kind, kind)), count)
-            for kind, count in summary.assistance
+            for kind, count in assistance_requested(matrix)
         ],
     }
 

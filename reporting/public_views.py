@@ -88,7 +88,7 @@ def _cells(matrix, state) -> list[dict]:
 @public_page
 def dashboard(request):
     cycle = _cycle_for(request)
-    matrix = status_matrix(cycle=cycle)
+    matrix = status_matrix(cycle=cycle, details=False)
     summary = hemispheric_summary(matrix)
     labels = category_labels()
     by_recommendation = charts.status_bars(
@@ -147,7 +147,7 @@ def _map_class(matrix, state) -> str:
 @public_page
 def status_map(request):
     cycle = _cycle_for(request)
-    matrix = status_matrix(cycle=cycle)
+    matrix = status_matrix(cycle=cycle, details=False)
     rows, cells = [], {}
     for state in matrix.states:
         css_class = _map_class(matrix, state)
@@ -200,7 +200,7 @@ def status_map(request):
 @public_page
 def state_list(request):
     cycle = _cycle_for(request)
-    matrix = status_matrix(cycle=cycle)
+    matrix = status_matrix(cycle=cycle, details=False)
     rows = [
         {
             "state": state,
@@ -220,7 +220,7 @@ def state_list(request):
 def state_detail(request, iso3: str):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
     cycle = _cycle_for(request)
-    matrix = status_matrix(cycle=cycle)
+    matrix = status_matrix(cycle=cycle, details=False)
     labels = category_labels()
     counts = matrix.counts_for_state(state)
     chart = charts.status_bar(
@@ -279,7 +279,7 @@ def state_recommendation(request, iso3: str, number: int):
 def theme_detail(request, slug: str):
     cycle = _cycle_for(request)
     theme = get_object_or_404(Theme, instrument=cycle.instrument, slug=slug)
-    matrix = status_matrix(cycle=cycle)
+    matrix = status_matrix(cycle=cycle, details=False)
     recommendations = [r for r in matrix.recommendations if r.theme_id == theme.pk]
     labels = category_labels()
     chart = charts.status_bars(

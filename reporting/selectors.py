@@ -130,12 +130,14 @@ class StatusMatrix:
 
 
 def status_matrix(
-    *, cycle: ReportingCycle, as_of: datetime | None = None
+    *, cycle: ReportingCycle, as_of: datetime | None = None, details: bool = True
 ) -> StatusMatrix:
     """Every state's current (published) status on every recommendation of a cycle.
 
     A fixed number of queries: states, recommendations, and the current updates with
-    their measures and assistance needs.
+    their measures and assistance needs. Pages that show statuses and summaries only
+    pass ``details=False``: no measures, no needs, no narratives, at a third of the
+    cost (bench/README.md).
     """
     recommendations = list(
         cycle.instrument.recommendations.select_related("theme").prefetch_related(
@@ -147,13 +149,16 @@ def status_matrix(
         ProgressUpdate.objects.filter(cycle=cycle)
         .current(as_of=as_of)
         .select_related("member_state", "recommendation")
-        .prefetch_related(
+    )
+    if details:
+        current = current.prefetch_related(
             Prefetch("measures", queryset=Measure.objects.order_by("date", "pk")),
             Prefetch(
                 "assistance_needs", queryset=AssistanceNeed.objects.order_by("pk")
             ),
         )
-    )
+    else:
+        current = current.defer("narrative", "challenges")
     cells, secretariat = {}, {}
     for update in current:
         if update.member_state_id is None:
@@ -170,17 +175,21 @@ class HemisphericSummary:
     recommendations_reported: int  # recommendations with at least one state's status
     counts: Counter  # over participating states x state recommendations
     themes: list[ThemeRow]  # by advanced share, most advanced first
-    assistance: list[tuple[str, int]]  # kind, number of updates asking for it
 
 
-def hemispheric_summary(matrix: StatusMatrix) -> HemisphericSummary:
-    state_items = matrix.state_recommendations
-    assistance = Counter(
+def assistance_requested(matrix: StatusMatrix) -> list[tuple[str, int]]:
+    """Kinds of technical assistance, most requested first, with how many participating
+    states' updates ask for each. Needs a matrix with details."""
+    return Counter(
         need.kind
         for update in matrix.cells.values()
         if update.member_state.participating
         for need in update.assistance_needs.all()
-    )
+    ).most_common()
+
+
+def hemispheric_summary(matrix: StatusMatrix) -> HemisphericSummary:
+    state_items = matrix.state_recommendations
     return HemisphericSummary(
         participating=len(matrix.participating),
         reporting=len(matrix.reporting_states),
@@ -191,7 +200,6 @@ def hemispheric_summary(matrix: StatusMatrix) -> HemisphericSummary:
         ),
         counts=matrix.counts_for(state_items),
         themes=sorted(matrix.themes(), key=lambda row: -row.advanced_share),
-        assistance=assistance.most_common(),
     )
 
 
