@@ -42,6 +42,34 @@ def test_debug_needs_no_secret_key():
     assert start_django(DEBUG="1").returncode == 0
 
 
+def test_a_fresh_clone_opens_its_sqlite_database_in_a_var_folder_it_makes(tmp_path):
+    var = tmp_path / "fresh-clone" / "var"
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
+    }
+    connect = (
+        "import django; django.setup(); "
+        "from django.db import connection; connection.ensure_connection()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", connect],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DEBUG": "1",
+            "PORTAL_VAR_DIR": str(var),
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (var / "portal.sqlite3").exists()
+
+
 def test_a_malformed_boolean_fails_loudly():
     result = start_django(SECRET_KEY="x" * 50, DEBUG="maybe")
     assert result.returncode != 0
