@@ -13,11 +13,22 @@ from portal.env import env_bool, env_int, env_list
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_django(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+STARTED = "import django; django.setup(); print('started')"
+# The test run's own services, which a person starting the portal would not have.
+NOT_INHERITED = {
+    "SECRET_KEY",
+    "DEBUG",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+}
+
+
+def start_django(code: str = STARTED, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     clean.update(env, DJANGO_SETTINGS_MODULE="portal.settings")
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -44,27 +55,10 @@ def test_debug_needs_no_secret_key():
 
 def test_a_fresh_clone_opens_its_sqlite_database_in_a_var_folder_it_makes(tmp_path):
     var = tmp_path / "fresh-clone" / "var"
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
-    }
-    connect = (
-        "import django; django.setup(); "
-        "from django.db import connection; connection.ensure_connection()"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", connect],
-        cwd=ROOT,
-        env={
-            **clean,
-            "DEBUG": "1",
-            "PORTAL_VAR_DIR": str(var),
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = start_django(
+        STARTED + "; from django.db import connection; connection.ensure_connection()",
+        DEBUG="1",
+        PORTAL_VAR_DIR=str(var),
     )
     assert result.returncode == 0, result.stderr
     assert (var / "portal.sqlite3").exists()
