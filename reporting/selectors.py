@@ -45,6 +45,7 @@ class StatusMatrix:
     recommendations: list[Recommendation]  # all of the instrument, by number
     cells: dict[tuple[int, int], ProgressUpdate]  # (state, recommendation) -> update
     secretariat: dict[int, ProgressUpdate] = field(default_factory=dict)
+    details: bool = True  # measures and assistance needs prefetched
 
     @property
     def participating(self) -> list[MemberState]:
@@ -165,7 +166,9 @@ def status_matrix(
             secretariat[update.recommendation_id] = update
         else:
             cells[(update.member_state_id, update.recommendation_id)] = update
-    return StatusMatrix(cycle, as_of, states, recommendations, cells, secretariat)
+    return StatusMatrix(
+        cycle, as_of, states, recommendations, cells, secretariat, details
+    )
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,10 @@ class HemisphericSummary:
 
 def assistance_requested(matrix: StatusMatrix) -> list[tuple[str, int]]:
     """Kinds of technical assistance, most requested first, with how many participating
-    states' updates ask for each. Needs a matrix with details."""
+    states' updates ask for each."""
+    if not matrix.details:
+        # Without the prefetch this would be one query per update.
+        raise ValueError("assistance_requested needs status_matrix(details=True)")
     return Counter(
         need.kind
         for update in matrix.cells.values()

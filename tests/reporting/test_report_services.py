@@ -431,3 +431,20 @@ def test_a_lost_attempt_cannot_beat_for_the_next(cycle):
     assert run.progress == 60
     with pytest.raises(RunAbandoned):
         services._Heartbeat(run.pk, 1).progress("rendering", 70)
+
+
+def test_a_lean_matrix_has_the_same_statuses_and_refuses_to_count_assistance(
+    cycle, some_updates, django_assert_max_num_queries
+):
+    from reporting.selectors import assistance_requested, status_matrix
+
+    full = status_matrix(cycle=cycle)
+    lean = status_matrix(cycle=cycle, details=False)
+    assert full.cells  # some_updates publishes statuses
+    assert {key: u.status for key, u in lean.cells.items()} == {
+        key: u.status for key, u in full.cells.items()
+    }
+    with django_assert_max_num_queries(0):
+        assistance_requested(full)
+    with pytest.raises(ValueError, match="details=True"):
+        assistance_requested(lean)
