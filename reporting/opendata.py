@@ -4,7 +4,6 @@ Built from the same status matrix as the pages and the report. Only accepted upd
 only their public parts.
 """
 
-import csv
 import io
 import json
 import zipfile
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from portal.spreadsheets import CsvDictWriter, xlsx_append
 from reporting.selectors import CATEGORIES, NO_INFORMATION, StatusMatrix
 
 
@@ -306,8 +306,9 @@ def _cell(value):
 
 
 def as_csv(table: Table) -> bytes:
+    """The table as CSV; text that looks like a formula starts with an apostrophe."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[c.name for c in table.columns])
+    writer = CsvDictWriter(buffer, fieldnames=[c.name for c in table.columns])
     writer.writeheader()
     for row in table.rows:
         writer.writerow({key: _cell(value) for key, value in row.items()})
@@ -333,25 +334,28 @@ def as_json(table: Table, *, cycle, generated_at: datetime) -> bytes:
 
 
 def as_xlsx(table: Table, *, cycle, generated_at: datetime) -> bytes:
+    """The table and its dictionary as XLSX; every text is a text cell."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = table.name[:31]
-    sheet.append([c.name for c in table.columns])
+    xlsx_append(sheet, [c.name for c in table.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([row.get(c.name) for c in table.columns])
+        xlsx_append(sheet, [row.get(c.name) for c in table.columns])
     sheet.freeze_panes = "A2"
     about = workbook.create_sheet("about")
-    about.append([table.title])
-    about.append([table.description])
-    about.append([str(_("Cycle")), cycle.slug])
-    about.append([str(_("Generated")), generated_at.isoformat()])
-    about.append([str(_("Licence")), f"{licence()['name']} {licence()['url']}"])
-    about.append([])
-    about.append([str(_("Column")), str(_("Type")), str(_("Meaning"))])
-    for column in table.columns:
-        about.append([column.name, column.kind, str(column.description)])
+    for line in [
+        [table.title],
+        [table.description],
+        [str(_("Cycle")), cycle.slug],
+        [str(_("Generated")), generated_at.isoformat()],
+        [str(_("Licence")), f"{licence()['name']} {licence()['url']}"],
+        [],
+        [str(_("Column")), str(_("Type")), str(_("Meaning"))],
+        *[[c.name, c.kind, str(c.description)] for c in table.columns],
+    ]:
+        xlsx_append(about, line)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
