@@ -1,18 +1,27 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from kombu.exceptions import OperationalError
 
-from portal import services
+from portal import limits, services, tasks
 from portal.forms import AcceptInvitationForm, InvitationForm
 from portal.models import Invitation, User
 from portal.roles import is_secretariat_admin, role_labels
+from portal.security import client_ip
 from recommendations.models import MemberStateUserObjectPermission
+
+logger = logging.getLogger(__name__)
 
 
 def _require_user_manager(user) -> None:
@@ -126,3 +135,44 @@ def accept_invitation(request, token: str):
         "portal/accept_invitation.html",
         {"form": form, "invitation": invitation},
     )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for a reset link. The worker looks the address up and sends the email
+    (``portal.send_password_reset``), so that the answer takes as long for an
+    address with an account as for one without. Limited per address and per email
+    address typed, whether it has an account or not (which the refusal never says).
+    """
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        address = client_ip(self.request) or ""
+        wait = max(
+            limits.PASSWORD_RESETS_PER_ADDRESS.wait(address),
+            limits.PASSWORD_RESETS_PER_ACCOUNT.wait(email),
+        )
+        if wait:
+            form.add_error(
+                None,
+                _(
+                    "Too many password resets were asked for from your address or "
+                    "for this email address. Check your inbox and spam folder for a "
+                    "link already sent, or try again in %(minutes)d minutes."
+                )
+                % {"minutes": max(1, -(-wait // 60))},
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        limits.PASSWORD_RESETS_PER_ADDRESS.hit(address)
+        limits.PASSWORD_RESETS_PER_ACCOUNT.hit(email)
+        try:
+            tasks.send_password_reset.delay(email=email, language=get_language())
+        except OperationalError:
+            # The broker is down: a late answer beats a lost reset email.
+            logger.warning("Broker unreachable: the reset email is sent in the request")
+            tasks.send_password_reset.apply(
+                kwargs={"email": email, "language": get_language()}
+            )
+        return HttpResponseRedirect(self.get_success_url())

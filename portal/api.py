@@ -28,6 +28,7 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
+from portal.security import client_ip
 from recommendations.services import StaleUpdateError, WorkflowError
 
 # --- Strict fields ----------------------------------------------------------------
@@ -99,7 +100,7 @@ class ErrorDetailSerializer(serializers.Serializer):
             "otp_required, otp_invalid, otp_throttled, two_factor_setup_required, "
             "permission_denied, not_found, method_not_allowed, not_acceptable, "
             "unsupported_media_type, conflict, stale_version, throttled, locked_out, "
-            "parse_error"
+            "parse_error, too_many_tokens"
         )
     )
     message = serializers.CharField(help_text="For a person to read.")
@@ -355,10 +356,17 @@ class _RateFromSettings:
     """Read the rate when asked, not at import: tests and the fuzzing run change it.
 
     A rate of None (``off`` in the environment) lets every request through.
+
+    The client is told apart by its address as the portal reads it behind
+    ``TRUSTED_PROXIES`` (as django-axes and the audit trail do): DRF's own reading
+    keys on the whole X-Forwarded-For header, which a client can vary at will.
     """
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request) -> str:
+        return client_ip(request) or "unknown"
 
 
 class AnonThrottle(_RateFromSettings, AnonRateThrottle):

@@ -31,7 +31,7 @@ def _connect_audit_trail() -> None:
     from django.contrib.auth import signals as auth_signals
     from django.db.models.signals import pre_save
 
-    from portal import audit
+    from portal import audit, security
 
     audit.register_models()
     for signal, receiver in (
@@ -43,4 +43,7 @@ def _connect_audit_trail() -> None:
         signal.connect(receiver, dispatch_uid=f"portal.audit.{receiver.__name__}")
     pre_save.connect(
         audit.fill_actor, sender=LogEntry, dispatch_uid="portal.audit.fill_actor"
+    )
+    auth_signals.user_login_failed.connect(
+        security.on_login_failed, dispatch_uid="portal.security.on_login_failed"
     )

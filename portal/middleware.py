@@ -1,18 +1,22 @@
-"""The portal's own middleware: idle sessions and required two-factor sign-in, the
-audit trail's actor and address, and the one CSP allowance the admin needs."""
+"""The portal's own middleware: the lifetime of sessions and required two-factor
+sign-in, private answers kept out of caches, the audit trail's actor and address, and
+the one CSP allowance the admin needs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from auditlog.middleware import AuditlogMiddleware
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal import audit, security
 from portal.models import SecurityEvent
@@ -44,6 +48,23 @@ class SessionSecurityMiddleware:
         if not user.is_authenticated:
             return None
         is_api = request.path_info.startswith("/api/")
+        if security.session_lifetime_over(request):
+            security.session_end(
+                request, kind=SecurityEvent.Kind.SESSION_EXPIRED, detail="lifetime"
+            )
+            if is_api:
+                return None  # answered as for anyone signed out
+            hours = max(1, settings.SESSION_COOKIE_AGE // 3600)
+            messages.info(
+                request,
+                ngettext(
+                    "Sessions last at most %(hours)d hour. Sign in again to go on.",
+                    "Sessions last at most %(hours)d hours. Sign in again to go on.",
+                    hours,
+                )
+                % {"hours": hours},
+            )
+            return redirect_to_login(request.get_full_path())
         if security.session_idle_expired(request, user):
             minutes = max(1, request.session.get(security.IDLE_LIMIT_KEY, 0) // 60)
             security.session_end(
@@ -96,6 +117,41 @@ class SessionSecurityMiddleware:
         except Resolver404:
             return False
         return match.url_name in SETUP_ALLOWED
+
+
+class PrivateResponseMiddleware:
+    """What is answered to a person is theirs alone: no browser, proxy or cache may
+    keep it (``Cache-Control: private, no-store``). That is every answer to a
+    signed-in request, by session or API token, and every answer to a request that
+    carries credentials or changes something (the token endpoint's answer is a
+    secret, though its request is anonymous)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # an API view sets the token's user
+        if (
+            (user is not None and user.is_authenticated)
+            or "HTTP_AUTHORIZATION" in request.META
+            or request.method not in ("GET", "HEAD")
+        ):
+            add_never_cache_headers(response)
+        return response
+
+
+class AddressLimitMiddleware:
+    """A sign-in refused because its address failed too often gets a page (or the
+    API's JSON) saying so, not the form's "wrong password" (see
+    ``security.AddressLimitBackend``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        return security.address_limited_response(request) or response
 
 
 class AuditMiddleware(AuditlogMiddleware):

@@ -9,6 +9,8 @@ ETag is made from it, so a browser or proxy asking again gets a 304 without a qu
 import uuid
 from functools import wraps
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -16,8 +18,6 @@ from django.utils.translation import get_language
 
 VERSION_KEY = "publication-version"
 PAGE_TIMEOUT = 60 * 60 * 24
-# A visitor carrying one of these may see something personal (a message, their name).
-PERSONAL_COOKIES = ("sessionid", "messages")
 
 
 def version() -> str:
@@ -33,9 +33,29 @@ def changed() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex[:12], None)
 
 
+def _personal_cookies() -> tuple[str, ...]:
+    """The cookies of a visitor who may see something personal (their name, a
+    message), by the names the settings give them: production calls the session
+    cookie ``__Host-sessionid``, not ``sessionid``."""
+    return (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+
+
 def _is_anonymous_visit(request) -> bool:
     return request.method in ("GET", "HEAD") and not any(
-        name in request.COOKIES for name in PERSONAL_COOKIES
+        name in request.COOKIES for name in _personal_cookies()
+    )
+
+
+def _rendered_for_anyone(request, response) -> bool:
+    """Whether a page may be stored for every visitor: rendered for nobody in
+    particular, and setting no cookie. The session is asked too, so that a cookie
+    of another name carrying a session can never put a person's page in the cache."""
+    user = getattr(request, "user", None)
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+        and not (user is not None and user.is_authenticated)
     )
 
 
@@ -60,7 +80,8 @@ def public_page(view):
         cached = cache.get(key)
         if cached is None:
             response = view(request, *args, **kwargs)
-            if response.status_code != 200 or response.cookies or response.streaming:
+            if not _rendered_for_anyone(request, response):
+                patch_cache_control(response, private=True, no_cache=True)
                 return response
             cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
         else:

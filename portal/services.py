@@ -2,8 +2,10 @@
 
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -153,3 +155,25 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+
+
+# --- Password reset ---------------------------------------------------------------
+
+
+def password_reset_send(*, email: str) -> int:
+    """Email a reset link to each active account with this address (none for an
+    unknown one); returns how many. Run by the worker, so that the page answers
+    alike whether the address has an account or not. The link is built on
+    SITE_URL, never on what a request said its host was."""
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():
+        return 0
+    site = urlsplit(settings.SITE_URL)
+    users = list(form.get_users(form.cleaned_data["email"]))
+    form.save(
+        domain_override=site.netloc,
+        use_https=site.scheme == "https",
+        subject_template_name="registration/password_reset_subject.txt",
+        email_template_name="registration/password_reset_email.html",
+    )
+    return len(users)

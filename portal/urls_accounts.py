@@ -19,7 +19,9 @@ urlpatterns = [
         name="password_change_done",
     ),
     path(
-        "password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"
+        "password/reset/",
+        account_views.PasswordResetView.as_view(),
+        name="password_reset",
     ),
     path(
         "password/reset/sent/",

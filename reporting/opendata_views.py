@@ -1,5 +1,6 @@
 """Downloads of the open data, the data dictionary, and the feed of accepted updates."""
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -81,7 +82,12 @@ def full_export(request):
 
 
 class AcceptedUpdatesFeed(Feed):
-    """Newly accepted updates, public parts only."""
+    """Newly accepted updates, public parts only.
+
+    Every link and id is absolute on SITE_URL: Django would otherwise build them
+    on the request's Host header, and the cached feed would give every reader the
+    links of the first one's.
+    """
 
     feed_type = Atom1Feed
     title = gettext_lazy("Accepted progress updates on trafficking in persons")
@@ -91,7 +97,10 @@ class AcceptedUpdatesFeed(Feed):
     )
 
     def link(self):
-        return reverse("reporting:dashboard")
+        return settings.SITE_URL + reverse("reporting:dashboard")
+
+    def feed_url(self):
+        return settings.SITE_URL + reverse("reporting:feed")
 
     def items(self):
         return (
@@ -113,13 +122,15 @@ class AcceptedUpdatesFeed(Feed):
 
     def item_link(self, item):
         if item.member_state is None:
-            return reverse(
+            path = reverse(
                 "recommendations:recommendation", args=[item.recommendation.number]
             )
-        return reverse(
-            "reporting:state-recommendation",
-            args=[item.member_state.iso3, item.recommendation.number],
-        )
+        else:
+            path = reverse(
+                "reporting:state-recommendation",
+                args=[item.member_state.iso3, item.recommendation.number],
+            )
+        return settings.SITE_URL + path
 
     def item_pubdate(self, item):
         return item.reviewed_at

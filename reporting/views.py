@@ -1,12 +1,14 @@
 """The reports pages: the Secretariat's, a state's, a run's progress, the downloads."""
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +17,7 @@ from portal.downloads import attachment
 from recommendations import permissions as state_permissions
 from recommendations.models import MemberState, ReportingCycle
 from reporting import permissions, selectors, services
+from reporting.api import ReportThrottle
 from reporting.forms import ReportRequestForm, ReportTextForm
 from reporting.models import REPORT_LANGUAGES, ReportRun
 from reporting.services import ReportError, ReportQueueUnavailable
@@ -136,6 +139,22 @@ def generate(request, iso3: str | None = None):
         messages.error(request, _("Choose the language of the report."))
         return redirect(back)
     cycle = form.cleaned_data["cycle"]
+    # The API's limit, on the same count: a run asked here or there is one run.
+    throttle = ReportThrottle()
+    if not throttle.allow_request(request, None):
+        minutes = max(1, math.ceil(throttle.wait() / 60))
+        messages.error(
+            request,
+            ngettext(
+                "You have asked for many reports in a short time. Try again in "
+                "%(minutes)d minute.",
+                "You have asked for many reports in a short time. Try again in "
+                "%(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        return redirect(_page(back, cycle))
     try:
         run = services.report_run_request(
             actor=request.user,
