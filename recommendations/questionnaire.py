@@ -13,6 +13,12 @@ form); a submitted one, an error: withdraw it first. A row left as downloaded ch
 nothing. Each row carries the id and version of the update it was downloaded from,
 hidden, so a file older than the portal's latest change is refused rather than let
 overwrite it.
+
+Every text is written as a text cell, never a formula, whatever it starts with
+(``portal.spreadsheets``), and read back as it is: a row left as downloaded reads as
+downloaded, and ``=1+1`` or ``-5 victims assisted`` typed by a state (Excel needs a
+leading apostrophe for those, which it keeps out of the value) is saved as the state
+sees it.
 """
 
 import io
@@ -37,6 +43,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal.models import User
 from portal.roles import is_secretariat
+from portal.spreadsheets import xlsx_append, xlsx_write
 from recommendations import permissions, selectors, services
 from recommendations.models import (
     STATUS_DEFINITIONS,
@@ -254,7 +261,7 @@ UNLOCKED = Protection(locked=False)
 
 def _header(sheet, columns: list[Column]) -> None:
     for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=str(column.header))
+        cell = xlsx_write(sheet, 1, index, str(column.header))
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = WRAP
@@ -286,9 +293,9 @@ def _write_lists(sheet, rows: list[_Row]) -> _Lists:
     ranges = {}
     for index, (key, values) in enumerate(_list_values(rows).items(), start=1):
         letter = get_column_letter(index)
-        sheet.cell(row=1, column=index, value=key)
+        xlsx_write(sheet, 1, index, key)
         for offset, value in enumerate(values, start=2):
-            sheet.cell(row=offset, column=index, value=value)
+            xlsx_write(sheet, offset, index, value)
         ranges[key] = (
             f"{quote_sheetname(sheet.title)}!${letter}$2:${letter}${len(values) + 1}"
         )
@@ -316,7 +323,7 @@ def _write_identity(
         ("sheet_measures", sheets[1]),
         ("sheet_needs", sheets[2]),
     ]:
-        sheet.append([key, value])
+        xlsx_append(sheet, [key, value])
     sheet.protection.sheet = True
 
 
@@ -438,7 +445,7 @@ def _write_instructions(
         ],
     ]
     for label, text, font in lines:
-        sheet.append([label, text])
+        xlsx_append(sheet, [label, text])
         row = sheet.max_row
         for cell in sheet[row]:
             cell.alignment = WRAP
@@ -502,9 +509,7 @@ def _write_main(sheet, rows: list[_Row], lists: _Lists) -> None:
             "version": row.open.version if row.open else None,
         }
         for column_index, column in enumerate(MAIN, start=1):
-            cell = sheet.cell(
-                row=index, column=column_index, value=values[column.key] or None
-            )
+            cell = xlsx_write(sheet, index, column_index, values[column.key] or None)
             cell.alignment = WRAP
             if column.editable:
                 cell.protection = UNLOCKED
@@ -589,7 +594,7 @@ def _write_list_sheet(
 ) -> None:
     _header(sheet, columns)
     for record in records:
-        sheet.append(record)
+        xlsx_append(sheet, record)
     letters = {c.key: get_column_letter(i) for i, c in enumerate(columns, 1)}
     for key, validation in validations.items():
         sheet.add_data_validation(validation)
