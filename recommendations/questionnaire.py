@@ -18,7 +18,7 @@ Every text is written as a text cell, never a formula, whatever it starts with
 (``portal.spreadsheets``), and read back as it is: a row left as downloaded reads as
 downloaded, and ``=1+1`` or ``-5 victims assisted`` typed by a state (Excel needs a
 leading apostrophe for those, which it keeps out of the value) is saved as the state
-sees it.
+sees it. A damaged file is refused with a message, never half read.
 """
 
 import io
@@ -743,6 +743,38 @@ def _open(upload: UploadedFile) -> Workbook:
         raise unreadable from None
 
 
+def _sheet_rows(
+    workbook: Workbook, title: str, *, min_row: int, max_row: int, max_col: int
+) -> list[tuple]:
+    """The values of the sheet's rows, read all at once.
+
+    openpyxl opens a workbook without reading its sheets, so a damaged sheet (broken
+    XML, a part missing or corrupt in the zip, a cell that cannot be what it says)
+    fails only here, with errors of many kinds. Catching them all is safe because
+    this reads the file and does nothing else.
+    """
+    try:
+        return list(
+            workbook[title].iter_rows(
+                min_row=min_row, max_row=max_row, max_col=max_col, values_only=True
+            )
+        )
+    except Exception:
+        raise QuestionnaireInvalid(
+            [
+                CellError(
+                    _(
+                        "The workbook is damaged: the sheet “%(sheet)s” could not be "
+                        "read. Nothing was saved. Open the file in Excel or "
+                        "LibreOffice and save it again as .xlsx, or download the "
+                        "questionnaire again and fill in that copy."
+                    )
+                    % {"sheet": title}
+                )
+            ]
+        ) from None
+
+
 def _identity(
     workbook: Workbook, *, cycle: ReportingCycle, member_state: MemberState
 ) -> dict[str, str]:
@@ -760,9 +792,7 @@ def _identity(
     if IDENTITY_SHEET not in workbook.sheetnames:
         raise not_ours
     identity = {}
-    for row in workbook[IDENTITY_SHEET].iter_rows(
-        max_row=50, max_col=2, values_only=True
-    ):
+    for row in _sheet_rows(workbook, IDENTITY_SHEET, min_row=1, max_row=50, max_col=2):
         if row and row[0]:
             identity[str(row[0])] = "" if row[1] is None else str(row[1])
     if identity.get("format") != FORMAT:
@@ -878,12 +908,10 @@ class _Reader:
                 )
             )
             return
-        for number, values in enumerate(
-            self.workbook[title].iter_rows(
-                min_row=2, max_col=len(columns), values_only=True
-            ),
-            start=2,
-        ):
+        rows = _sheet_rows(
+            self.workbook, title, min_row=2, max_row=MAX_ROWS + 1, max_col=len(columns)
+        )
+        for number, values in enumerate(rows, start=2):
             if number > MAX_ROWS:
                 self.errors.append(
                     CellError(

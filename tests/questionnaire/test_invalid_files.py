@@ -182,3 +182,139 @@ def test_duplicate_rows_for_one_recommendation(client, maria):
     sheet.append([5, None, None, None, None, "Planned", "Twice."])
     html = refused(upload(client, to_file(workbook)))
     assert "Recommendation 5 is also on row" in html
+
+
+# --- Damaged workbooks: openpyxl opens them, and fails only while reading a sheet ---
+
+
+def sheet_part(data: bytes, title: str) -> str:
+    """The path in the zip of the sheet called ``title``: openpyxl, which saved the
+    file, numbers the parts in the order of the sheets."""
+    from openpyxl import load_workbook
+
+    index = load_workbook(io.BytesIO(data), read_only=True).sheetnames.index(title)
+    part = f"xl/worksheets/sheet{index + 1}.xml"
+    assert part in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    return part
+
+
+def rewritten(data: bytes, part: str, change) -> bytes:
+    """The zip with ``part`` replaced by ``change(its bytes)``, or left out on None."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == part:
+                content = change(content)
+                if content is None:
+                    continue
+            target.writestr(info.filename, content)
+    return buffer.getvalue()
+
+
+def bad_crc(data: bytes, part: str) -> bytes:
+    """The zip with one byte of ``part`` flipped, stored uncompressed: its checksum
+    no longer matches, which zipfile notices only when the part is read."""
+    stored = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as target,
+    ):
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+    data = bytearray(stored.getvalue())
+    content = zipfile.ZipFile(io.BytesIO(bytes(data))).read(part)
+    at = bytes(data).index(content) + len(content) // 2
+    data[at] ^= 0x01
+    return bytes(data)
+
+
+def first_row(cells: bytes):
+    """A damage: a first row made of ``cells``, ahead of the sheet's own."""
+    return lambda xml: xml.replace(
+        b"<sheetData>", b'<sheetData><row r="1">' + cells + b"</row>", 1
+    )
+
+
+DAMAGE = {
+    "unclosed tags": lambda xml: xml.replace(b"</sheetData>", b"<row><c><v>1</v>"),
+    "cut in the middle": lambda xml: xml[: len(xml) // 2],
+    "garbage": lambda xml: b"\x00\xff garbage \x89PNG\r\n",
+    "a number that is not one": first_row(b'<c r="A1" t="n"><v>one</v></c>'),
+    "a shared string that is not there": first_row(b'<c r="A1" t="s"><v>9999</v></c>'),
+    "missing": lambda xml: None,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+@pytest.mark.parametrize(
+    "title", ["Questionnaire", "Measures", "Assistance needs", "portal"]
+)
+def test_a_workbook_with_a_damaged_sheet(client, maria, title, damage):
+    workbook = download(client)
+    fill_valid_row(workbook)
+    workbook["Measures"].append([5, "Training", "A course"])
+    data = to_file(workbook).read()
+
+    damaged = rewritten(data, sheet_part(data, title), DAMAGE[damage])
+    response = upload(client, SimpleUploadedFile("questionnaire.xlsx", damaged))
+
+    html = refused(response)
+    if damage == "garbage":
+        # openpyxl reads the head of every sheet when it opens the file.
+        assert "could not be read as an Excel workbook" in html
+    elif damage == "missing":
+        # openpyxl leaves out a sheet whose part is missing.
+        assert (
+            "This workbook is not a questionnaire downloaded from the portal" in html
+            if title == "portal"
+            else f"The sheet “{title}” is missing." in html
+        )
+    else:
+        assert f"The workbook is damaged: the sheet “{title}” could not be read." in (
+            html
+        )
+
+
+@pytest.mark.parametrize("title", ["Questionnaire", "Measures", "portal"])
+def test_a_workbook_whose_zip_holds_a_corrupt_part(client, maria, title):
+    workbook = download(client)
+    fill_valid_row(workbook)
+    data = to_file(workbook).read()
+
+    damaged = bad_crc(data, sheet_part(data, title))
+    response = upload(client, SimpleUploadedFile("questionnaire.xlsx", damaged))
+
+    html = refused(response)
+    assert (
+        f"The workbook is damaged: the sheet “{title}” could not be read." in html
+        or "could not be read as an Excel workbook" in html
+    )
+
+
+def test_a_truncated_workbook(client, maria):
+    workbook = download(client)
+    fill_valid_row(workbook)
+    data = to_file(workbook).read()
+
+    response = upload(client, SimpleUploadedFile("q.xlsx", data[: len(data) * 2 // 3]))
+
+    assert "could not be read as an Excel workbook" in refused(response)
+
+
+def test_a_damaged_sheet_names_the_sheet_and_what_to_do(client, maria):
+    workbook = download(client)
+    fill_valid_row(workbook)
+    data = to_file(workbook).read()
+    part = sheet_part(data, "Questionnaire")
+
+    damaged = rewritten(data, part, DAMAGE["unclosed tags"])
+    html = refused(upload(client, SimpleUploadedFile("q.xlsx", damaged)))
+
+    assert "The workbook is damaged: the sheet “Questionnaire” could not be read." in (
+        html
+    )
+    assert "download the questionnaire again" in html
