@@ -79,7 +79,7 @@ SESSION_SNIPPET = """
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from portal.models import ApiToken
 from recommendations.models import MemberState
 from portal.services import user_assign_role
 User = get_user_model()
@@ -90,8 +90,8 @@ mexico = MemberState.objects.get(iso3="MEX")
 user_assign_role(user=user, role="focal_point", member_state=mexico)
 client = Client()
 client.force_login(user)
-token, _ = Token.objects.get_or_create(user=user)
-print(client.cookies[settings.SESSION_COOKIE_NAME].value, token.key)
+_token, secret = ApiToken.objects.create(user=user, name="bench")
+print(client.cookies[settings.SESSION_COOKIE_NAME].value, secret)
 """
 
 
@@ -101,12 +101,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from portal.models import User
-from rest_framework.authtoken.models import Token
+from portal.models import ApiToken, User
 # The host wrk uses: the test client's own "testserver" is not an allowed host.
 focal = Client(HTTP_HOST="127.0.0.1")
 focal.force_login(User.objects.get(username="bench-focal"))
-token = Token.objects.get(user__username="bench-focal").key
+_token, token = ApiToken.objects.create(
+    user=User.objects.get(username="bench-focal"), name="bench queries"
+)
 counts = {}
 for name, path, who in json.loads(TARGETS):
     client = focal if who == "signed_in" else Client(HTTP_HOST="127.0.0.1")

@@ -8,7 +8,13 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from portal.api_views import DocsView, TokenView, not_found
+from portal.api_views import (
+    ApiTokenListView,
+    ApiTokenView,
+    DocsView,
+    TokenView,
+    not_found,
+)
 from recommendations.api import views as recommendation_views
 from reporting import api as reporting_api
 
@@ -32,6 +38,8 @@ router.register("reports", reporting_api.ReportRunViewSet, basename="report")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/tokens/", ApiTokenListView.as_view(), name="tokens"),
+    path("auth/tokens/<uuid:id>/", ApiTokenView.as_view(), name="token-detail"),
     path("status/", reporting_api.StatusView.as_view(), name="status"),
     *router.urls,
 ]

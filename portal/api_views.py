@@ -1,14 +1,22 @@
-"""The portal's own API views: the token endpoint, the documentation, and JSON for
-any address under /api/ that names nothing."""
+"""The portal's own API views: API tokens (issued, listed, revoked), the
+documentation, and JSON for any address under /api/ that names nothing."""
 
 from django.contrib.auth import authenticate
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -22,7 +30,9 @@ from portal.api import (
     OneValuePerParameter,
     SignInThrottle,
     StrictCharField,
+    errors,
 )
+from portal.models import ApiToken
 
 
 @csrf_exempt  # a refusal in JSON whatever the method; it changes nothing
@@ -57,6 +67,15 @@ class TokenRequestSerializer(serializers.Serializer):
         help_text=(
             "For accounts with two-factor sign-in: the code the authenticator app "
             "shows now (or an unused recovery code). A code works once."
+        ),
+    )
+    name = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "What will use the token (a state's system, a script), to tell your "
+            "tokens apart when you list or revoke them."
         ),
     )
 
@@ -132,20 +151,41 @@ class LockedOut(exceptions.APIException):
         self.wait = security.lockout_seconds()
 
 
+class TooManyTokens(exceptions.APIException):
+    status_code = 409
+    default_code = "too_many_tokens"
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(
-        help_text="Send it as `Authorization: Token <token>`."
+        help_text=(
+            "Send it as `Authorization: Token <token>`. Given this once: the portal "
+            "keeps only a hash of it."
+        )
+    )
+    id = serializers.UUIDField(
+        help_text="The token's id, to revoke it: `DELETE /api/v1/auth/tokens/{id}/`."
+    )
+    name = serializers.CharField()
+    expires = serializers.DateTimeField(
+        help_text="When it stops working (after `API_TOKEN_DAYS`, 30 by default)."
     )
 
 
 class TokenView(OneValuePerParameter, APIView):
     """Exchange a username and password (and, with two-factor sign-in, a one-time
-    code) for the user's API token.
+    code) for a new API token, named after what will use it (`name`).
+
+    Each call gives another token; a user holds several, listed at
+    `/api/v1/auth/tokens/`. A token stops working when it expires (`expires`), when
+    revoked, and for all of a user's tokens, when the password changes or is reset,
+    when two-factor sign-in is turned on, off or reset, when the account is
+    deactivated, and when a policy requires two-factor sign-in of a user who has
+    not set it up.
 
     After repeated failures (a wrong password or code) for one username from one
     address, that pair is locked out for a while: `429` with `error.code`
-    `locked_out` and `Retry-After`. Turning two-factor sign-in on or off revokes
-    the token; so does a policy that requires it of a user who has not set it up.
+    `locked_out` and `Retry-After`.
     """
 
     authentication_classes: list = []
@@ -175,6 +215,13 @@ class TokenView(OneValuePerParameter, APIView):
                     "set up yet (`two_factor_setup_required`)."
                 ),
             ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "The user holds as many unexpired tokens as allowed "
+                    "(`too_many_tokens`): revoke some first."
+                ),
+            ),
             429: OpenApiResponse(
                 ErrorSerializer,
                 description=(
@@ -191,10 +238,97 @@ class TokenView(OneValuePerParameter, APIView):
             data=request.data, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        token = security.api_token_issue(
-            user=serializer.validated_data["user"], request=request._request
+        data = serializer.validated_data
+        try:
+            token, secret = security.api_token_issue(
+                user=data["user"], name=data.get("name", ""), request=request._request
+            )
+        except security.ApiTokenLimitError as error:
+            raise TooManyTokens(error.message) from error
+        body = TokenSerializer(
+            {
+                "token": secret,
+                "id": token.id,
+                "name": token.name,
+                "expires": token.expiry,
+            }
+        ).data
+        return Response(body, status=status.HTTP_200_OK)
+
+
+class ApiTokenSchemeExtension(OpenApiAuthenticationExtension):
+    """The schema's name for token sign-in, the same since v1 began."""
+
+    target_class = "portal.security.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return build_bearer_security_scheme_object(
+            header_name="Authorization",
+            token_prefix=self.target.authenticate_header(None),
         )
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+# --- The caller's own tokens ------------------------------------------------------
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    expires = serializers.DateTimeField(source="expiry", read_only=True)
+    last_used = serializers.DateTimeField(
+        source="last_used_at",
+        read_only=True,
+        allow_null=True,
+        help_text="Within a minute; null if never used.",
+    )
+    current = serializers.SerializerMethodField(
+        help_text="Whether this request is signed in with it."
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "created", "expires", "last_used", "current"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_current(self, token: ApiToken) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+class ApiTokenListView(OneValuePerParameter, generics.ListAPIView):
+    """Your own unexpired API tokens, newest first: their names and dates, never
+    their secrets. Nobody sees another user's tokens."""
+
+    serializer_class = ApiTokenSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
+        return security.api_tokens_of(user=self.request.user)
+
+    @extend_schema(operation_id="auth_tokens_list", tags=["auth"])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ApiTokenView(OneValuePerParameter, APIView):
+    @extend_schema(
+        operation_id="auth_tokens_destroy",
+        tags=["auth"],
+        description=(
+            "Revoke one of your own tokens (this one too, if it is the one you "
+            "send): it stops working at once. Another user's token answers 404."
+        ),
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={204: None, **errors(404)},
+    )
+    def delete(self, request: Request, id) -> Response:
+        token = security.api_token_for(user=request.user, token_id=id)
+        security.api_token_revoke(
+            token=token, actor=request.user, request=request._request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Interactive documentation ----------------------------------------------------

@@ -1,11 +1,16 @@
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken, AuthTokenManager
+from knox.settings import CONSTANTS as KNOX
 
 
 class Role(models.TextChoices):
@@ -307,6 +312,7 @@ class SecurityEvent(models.Model):
         SIGNED_OUT = "signed_out", _("Signed out")
         SESSION_EXPIRED = "session_expired", _("Session expired")
         TOKEN_ISSUED = "token_issued", _("API token issued")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
         TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
         TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
         TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset by an admin")
@@ -362,3 +368,71 @@ class SecurityEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Security events are never deleted.")
+
+
+# --- API tokens (portal.security, token section) ----------------------------------
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def unexpired(self):
+        return self.filter(
+            models.Q(expiry__isnull=True) | models.Q(expiry__gt=timezone.now())
+        )
+
+
+class ApiToken(AbstractAuthToken):
+    """A key to the API for one of a user's systems or scripts (django-rest-knox's
+    token, with a name). Only a hash of the secret is kept (``digest``) and its first
+    characters to find it (``token_key``): neither is ever shown."""
+
+    # knox keys the table on the digest; the portal shows, links and logs this id.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    digest = models.CharField(max_length=KNOX.DIGEST_LENGTH, unique=True)
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The system or script that uses it."),
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    # knox's create(user=..., name=...) gives (token, secret); the secret is shown
+    # once, to whoever asked for it.
+    objects = AuthTokenManager.from_queryset(ApiTokenQuerySet)()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.id)
+
+
+@receiver(post_save, sender=User, dispatch_uid="portal.api_tokens_follow_the_account")
+def _api_tokens_follow_the_account(sender, instance, created, update_fields, **kwargs):
+    """A new password (changed, reset, set by an admin, or made unusable) or a
+    deactivation revokes all of the user's API tokens.
+
+    Checked on the model, not in the views: Django's own password views, the
+    admin's forms, ``changepassword`` and the Users page all end in ``save()``, and
+    a door added later cannot forget it. ``_password`` is set by
+    ``set_password()`` alone (not by the rehash of a password at sign-in). A
+    ``QuerySet.update()`` sends no signal, but knox refuses an inactive user's token
+    at every request all the same.
+    """
+    if created or kwargs.get("raw"):
+        return
+    from portal import audit, security
+
+    fields = set(update_fields) if update_fields is not None else None
+    request = audit.current_request.get()
+    new_password = instance._password is not None or not instance.has_usable_password()
+    if (fields is None or "password" in fields) and new_password:
+        security.api_tokens_revoke_all(
+            user=instance, reason="password_changed", request=request
+        )
+    if (fields is None or "is_active" in fields) and not instance.is_active:
+        security.api_tokens_revoke_all(
+            user=instance, reason="deactivated", request=request
+        )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+import uuid
 from base64 import b32encode
 from dataclasses import dataclass
 
@@ -27,7 +28,8 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import escape
@@ -37,9 +39,9 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.auth import TokenAuthentication
 
-from portal.models import Role, SecurityEvent, SecurityPolicy, User
+from portal.models import ApiToken, Role, SecurityEvent, SecurityPolicy, User
 from portal.roles import (
     GROUP_NAMES,
     SECRETARIAT_ROLES,
@@ -207,7 +209,7 @@ def security_policy_update(
 ) -> SecurityPolicy:
     """Change who must use two-factor sign-in.
 
-    Those it now covers who have not set it up lose their API token: a token got
+    Those it now covers who have not set it up lose their API tokens: a token got
     with a password alone must not outlive the rule. They set it up at their next
     sign-in on the web, then ask for a new token with a code.
     """
@@ -233,7 +235,12 @@ def security_policy_update(
         without_device = covered.exclude(
             pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id")
         )
-        Token.objects.filter(user__in=without_device).delete()
+        for account in User.objects.filter(
+            pk__in=ApiToken.objects.filter(user__in=without_device).values("user_id")
+        ):
+            api_tokens_revoke_all(
+                user=account, reason="two_factor_required", actor=actor
+            )
     return policy
 
 
@@ -294,10 +301,10 @@ def totp_setup_confirm(
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
-        Token.objects.filter(user=user).delete()
         record_event(
             kind=SecurityEvent.Kind.TWO_FACTOR_ENABLED, request=request, user=user
         )
+        api_tokens_revoke_all(user=user, reason="two_factor_enabled", request=request)
     if request is not None:
         session_mark_verified(request, device)
     return codes
@@ -331,13 +338,14 @@ def recovery_codes_regenerate(
 def two_factor_disable(
     *, user: User, code: str, request: HttpRequest | None = None
 ) -> None:
-    """Turn two-factor sign-in off, with a code; the API token goes too."""
+    """Turn two-factor sign-in off, with a code; the API tokens go too."""
     two_factor_verify(user=user, code=code)
     with transaction.atomic():
         _remove_devices(user)
         record_event(
             kind=SecurityEvent.Kind.TWO_FACTOR_DISABLED, request=request, user=user
         )
+        api_tokens_revoke_all(user=user, reason="two_factor_disabled", request=request)
 
 
 def two_factor_reset(
@@ -353,12 +361,14 @@ def two_factor_reset(
             user=user,
             actor=actor,
         )
+        api_tokens_revoke_all(
+            user=user, reason="two_factor_reset", actor=actor, request=request
+        )
 
 
 def _remove_devices(user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
 
 
 def _digits(code: str) -> str:
@@ -517,8 +527,125 @@ def session_end(request: HttpRequest, *, kind: str, detail: str = "") -> None:
 # --- API tokens -------------------------------------------------------------------
 
 
-def api_token_issue(*, user: User, request: HttpRequest | None = None) -> Token:
-    """The user's API token (the same one until revoked), recorded in the trail."""
-    token, _created = Token.objects.get_or_create(user=user)
-    record_event(kind=SecurityEvent.Kind.TOKEN_ISSUED, request=request, user=user)
-    return token
+# django-rest-knox's tokens, as portal.ApiToken: only a hash of the secret is kept,
+# each ends after API_TOKEN_DAYS, and a user holds several, one per system or script.
+# All of a user's tokens are revoked with a new password or a deactivation (on the
+# model: portal.models._api_tokens_follow_the_account) and with a change of
+# two-factor sign-in (the services above).
+
+
+class ApiTokenLimitError(Exception):
+    """The user holds as many unexpired tokens as allowed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <token>``: knox's check (hash, expiry, active user),
+    noting when the token was last used, at most once a minute (a script's burst
+    of requests writes once)."""
+
+    def validate_user(self, auth_token: ApiToken) -> tuple[User, ApiToken]:
+        user, token = super().validate_user(auth_token)
+        now = timezone.now()
+        last = token.last_used_at
+        if last is None or (now - last).total_seconds() >= 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        return user, token
+
+
+def api_token_issue(
+    *, user: User, name: str = "", request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``, named after the system or script that will use it.
+    Returns the token and its secret, to give this once: only a hash is kept."""
+    name = " ".join(name.split())
+    ApiToken._meta.get_field("name").clean(name, None)  # at most 100 characters
+    with transaction.atomic():
+        # One issue at a time per user, so that the limit holds.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        ApiToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+        if ApiToken.objects.filter(user=user).count() >= settings.API_TOKENS_PER_USER:
+            raise ApiTokenLimitError(
+                _(
+                    "You hold %(count)d API tokens, as many as allowed: revoke those "
+                    "no longer used on your account's security page, or keep using "
+                    "one until it expires."
+                )
+                % {"count": settings.API_TOKENS_PER_USER}
+            )
+        token, secret = ApiToken.objects.create(user=user, name=name)
+        record_event(
+            kind=SecurityEvent.Kind.TOKEN_ISSUED,
+            request=request,
+            user=user,
+            detail=_token_detail(token),
+        )
+    return token, secret
+
+
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """The user's unexpired tokens, newest first."""
+    return ApiToken.objects.filter(user=user).unexpired().order_by("-created", "pk")
+
+
+def api_token_for(*, user: User, token_id: object) -> ApiToken:
+    """One of the user's own unexpired tokens; anyone else's, or none: Http404."""
+    try:
+        return api_tokens_of(user=user).get(pk=uuid.UUID(str(token_id)))
+    except (ApiToken.DoesNotExist, ValueError) as missing:
+        raise Http404 from missing
+
+
+def api_token_revoke(
+    *, token: ApiToken, actor: User, request: HttpRequest | None = None
+) -> None:
+    """Revoke one token (its owner does, from the page or the API)."""
+    detail = _token_detail(token)
+    with transaction.atomic():
+        token.delete()
+        record_event(
+            kind=SecurityEvent.Kind.TOKEN_REVOKED,
+            request=request,
+            user=token.user,
+            actor=_other_than(actor, token.user),
+            detail=detail,
+        )
+
+
+def api_tokens_revoke_all(
+    *,
+    user: User,
+    reason: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """Revoke all of the user's tokens; the trail records how many and why
+    (``reason``: owner, password_changed, deactivated, two_factor_enabled...)."""
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)
+    with transaction.atomic():
+        count = ApiToken.objects.filter(user=user).delete()[0]
+        if count:
+            record_event(
+                kind=SecurityEvent.Kind.TOKEN_REVOKED,
+                request=request,
+                user=user,
+                actor=_other_than(actor, user),
+                detail=f"all ({count}): {reason}",
+            )
+    return count
+
+
+def _token_detail(token: ApiToken) -> str:
+    return f"{token.id} {token.name}".strip()
+
+
+def _other_than(actor: User | None, user: User) -> User | None:
+    """The actor, when not the account's owner (as the trail records it)."""
+    if actor is None or not actor.is_authenticated or actor.pk == user.pk:
+        return None
+    return actor

@@ -64,7 +64,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens: hashed, expiring, several per user (portal.ApiToken). DRF's
+    # authtoken app is gone; portal migration 0007 drops its table.
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -425,7 +427,7 @@ API_THROTTLE_RATES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a request without credentials gets 401, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.security.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -449,6 +451,28 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "URL_FORMAT_OVERRIDE": None,
 }
+
+# API tokens (django-rest-knox, with the portal's own model): only a hash of each is
+# kept, each ends after API_TOKEN_DAYS whether used or not, and a user holds several,
+# one per system or script, listed and revoked on the account's security page.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
+if not 1 <= API_TOKEN_DAYS <= 365:
+    raise ImproperlyConfigured(
+        f"API_TOKEN_DAYS={API_TOKEN_DAYS} is not a number of days from 1 to 365."
+    )
+# Unexpired tokens one user may hold; asking for one more is refused.
+API_TOKENS_PER_USER = 100
+KNOX_TOKEN_MODEL = "portal.ApiToken"  # noqa: S105 - a model, not a secret
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",  # Authorization: Token <token>, as before
+    "USER_SERIALIZER": None,
+}
+# knox's own table (knox.AuthToken, swapped for portal.ApiToken) would be created
+# and stay empty: its migrations are off.
+MIGRATION_MODULES = {"knox": None}
 SPECTACULAR_SETTINGS = {
     "TITLE": "OAS trafficking in persons portal API",
     "DESCRIPTION": (

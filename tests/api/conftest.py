@@ -10,9 +10,9 @@
 from collections.abc import Callable
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from portal.models import ApiToken
 from recommendations import services
 from recommendations.models import (
     AssistanceNeed,
@@ -69,8 +69,8 @@ def api(db) -> Callable[..., APIClient]:
     def client_for(user=None) -> APIClient:
         client = APIClient()
         if user is not None:
-            token, _created = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _token, secret = ApiToken.objects.create(user=user, name="tests")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         return client
 
     return client_for

@@ -1,9 +1,9 @@
 """Signing in (token and session), the shape of every error, and throttling."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from portal.models import ApiToken
 from recommendations.models import ProgressUpdate
 from tests.api.conftest import error_of
 from tests.factories import PASSWORD
@@ -33,15 +33,16 @@ def test_a_token_for_a_username_and_password(focal_mex):
 
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=focal_mex).key == token
+    assert str(ApiToken.objects.get(user=focal_mex).pk) == response.json()["id"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     created = client.post(UPDATES, DESIGN_EXAMPLE, format="json")
     assert created.status_code == 201
-    # Asking again gives the same token.
+    # Asking again gives another token; the first one still works.
     again = APIClient().post(
         TOKEN, {"username": "maria", "password": PASSWORD}, format="json"
     )
-    assert again.json()["token"] == token
+    assert again.json()["token"] != token
+    assert client.get(UPDATES).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_wrong_credentials_get_400(focal_mex, credentials):
 
     assert response.status_code == 400
     assert error_of(response)["code"] == "invalid_credentials"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_an_inactive_user_gets_no_token(focal_mex):

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from portal.models import ApiToken
 from recommendations import services
 from tests.api.conftest import accepted, new_update
 
@@ -84,7 +84,7 @@ def test_schemathesis_finds_nothing_wrong(
     live, request, role, workload, queue_without_worker, tmp_path, caplog
 ):
     user = request.getfixturevalue(role)
-    token, _created = Token.objects.get_or_create(user=user)
+    _token, secret = ApiToken.objects.create(user=user, name="schemathesis")
     command = [
         str(SCHEMATHESIS),
         "run",
@@ -94,7 +94,7 @@ def test_schemathesis_finds_nothing_wrong(
         "--checks",
         ",".join(CHECKS),
         "--header",
-        f"Authorization: Token {token.key}",
+        f"Authorization: Token {secret}",
         "--workers",
         "2",
         "--seed",

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.django_db
 
 OPERATIONS = {
     ("post", "/api/v1/auth/token/"),
+    ("get", "/api/v1/auth/tokens/"),
+    ("delete", "/api/v1/auth/tokens/{id}/"),
     ("get", "/api/v1/themes/"),
     ("get", "/api/v1/themes/{slug}/"),
     ("get", "/api/v1/recommendations/"),
@@ -122,10 +124,13 @@ def test_the_review_checklist_and_version_are_in_the_schema(schema):
 def test_public_reads_need_no_credentials_and_writes_do(schema):
     for method, _path, operation in operations(schema):
         anonymous = {} in operation.get("security", [{}])
-        assert anonymous == (method == "get" or _path.endswith("/auth/token/")), (
+        public = method == "get" and not _path.endswith("/auth/tokens/")
+        assert anonymous == (public or _path.endswith("/auth/token/")), (
             method,
             _path,
         )
+        if not anonymous:  # a token, as since v1 began, or the browser's session
+            assert {"tokenAuth": []} in operation["security"], (method, _path)
 
 
 def test_the_docs_page_has_no_inline_script_and_no_cdn():

@@ -4,10 +4,9 @@ one-time code where two-factor sign-in applies, so the API is no way around it."
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from portal.models import SecurityEvent, SecurityPolicy
+from portal.models import ApiToken, SecurityEvent, SecurityPolicy
 from tests.factories import PASSWORD, RECOVERY_CODES, totp_code, two_factor
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +46,7 @@ def test_repeated_failures_lock_the_username_at_that_address(focal_mex):
     assert error(right)["code"] == "locked_out"
     assert "Try again in 15 minutes" in error(right)["message"]
     assert right["Retry-After"] == str(15 * 60)
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_the_user_elsewhere_and_others_at_that_address_are_not_locked_out(
@@ -99,7 +98,7 @@ def test_with_two_factor_the_token_needs_a_code(focal_mex):
     assert missing.status_code == 400 and error(missing)["code"] == "otp_required"
     assert wrong.status_code == 400 and error(wrong)["code"] == "otp_invalid"
     assert right.status_code == 200
-    assert right.json()["token"] == Token.objects.get(user=focal_mex).key
+    assert str(ApiToken.objects.get(user=focal_mex).pk) == right.json()["id"]
     issued = SecurityEvent.objects.get(kind="token_issued")
     assert issued.user == focal_mex and issued.door == "api"
 

@@ -18,11 +18,10 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from portal import services
-from portal.models import Invitation, SecurityEvent, SecurityPolicy, User
+from portal.models import ApiToken, Invitation, SecurityEvent, SecurityPolicy, User
 from recommendations.models import (
     CycleExtension,
     Evidence,
@@ -58,8 +57,8 @@ def web(user: User | None = None) -> Client:
 
 def api(user: User) -> APIClient:
     client = APIClient(REMOTE_ADDR=ADDRESS)
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = ApiToken.objects.create(user=user, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 

@@ -10,10 +10,9 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from portal import security
-from portal.models import SecurityEvent, SecurityPolicy
+from portal.models import ApiToken, SecurityEvent, SecurityPolicy
 from tests.factories import PASSWORD, RECOVERY_CODES, totp_code, two_factor
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +181,8 @@ def test_a_session_opened_before_two_factor_was_turned_on_ends(client, focal_mex
 def test_turning_two_factor_on_shows_a_qr_code_and_recovery_codes_once(
     client, focal_mex
 ):
-    Token.objects.create(user=focal_mex)
+    ApiToken.objects.create(user=focal_mex, name="before")
+    ApiToken.objects.create(user=focal_mex, name="also before")
     client.force_login(focal_mex)
 
     page = client.get(SETUP).content.decode()
@@ -210,7 +210,9 @@ def test_turning_two_factor_on_shows_a_qr_code_and_recovery_codes_once(
         == 0
     )
     assert security.has_two_factor(focal_mex)
-    assert not Token.objects.filter(user=focal_mex).exists()  # got without a code
+    assert not ApiToken.objects.filter(user=focal_mex).exists()  # got without a code
+    revoked = SecurityEvent.objects.get(kind="token_revoked")
+    assert revoked.detail == "all (2): two_factor_enabled"
     assert client.get("/en/workspace/MEX/").status_code == 200  # still signed in
     assert SecurityEvent.objects.filter(kind="two_factor_enabled").count() == 1
     # The next sign-in asks for a code; a recovery code works.
@@ -223,6 +225,7 @@ def test_turning_two_factor_off_needs_a_code(client, focal_mex):
     device = two_factor(focal_mex)
     password_step(client)
     client.post(CODE, {"code": totp_code(device)})
+    ApiToken.objects.create(user=focal_mex, name="got with a code")
 
     refused = client.post("/en/accounts/security/two-factor/off/", {"code": "000000"})
     assert refused.status_code == 200 and security.has_two_factor(focal_mex)
@@ -233,6 +236,7 @@ def test_turning_two_factor_off_needs_a_code(client, focal_mex):
     assert done.status_code == 302
     assert not security.has_two_factor(focal_mex)
     assert not StaticToken.objects.filter(device__user=focal_mex).exists()
+    assert not ApiToken.objects.filter(user=focal_mex).exists()
     client.post("/en/accounts/logout/")
     assert password_step(client).status_code == 302 and signed_in(client)
 
@@ -337,21 +341,24 @@ def test_a_new_policy_revokes_the_tokens_of_those_without_two_factor(
 ):
     two_factor(focal_bra)
     for user in (focal_mex, focal_bra, reviewer):
-        Token.objects.create(user=user)
+        ApiToken.objects.create(user=user)
     client.force_login(secretariat_admin)
 
     client.post(
         "/en/accounts/security/policy/", {"require_two_factor_focal_points": "on"}
     )
 
-    assert set(Token.objects.values_list("user__username", flat=True)) == {
+    assert set(ApiToken.objects.values_list("user__username", flat=True)) == {
         "bruno",
         "rita",
     }
+    revoked = SecurityEvent.objects.get(kind="token_revoked")
+    assert revoked.user == focal_mex and revoked.actor == secretariat_admin
 
 
 def test_an_admin_resets_a_lost_phone(client, secretariat_admin, focal_mex):
     two_factor(focal_mex)
+    ApiToken.objects.create(user=focal_mex, name="state system")
     client.force_login(secretariat_admin)
     assert (
         "Reset two-factor sign-in" in client.get("/en/accounts/users/").content.decode()
@@ -362,6 +369,10 @@ def test_an_admin_resets_a_lost_phone(client, secretariat_admin, focal_mex):
     assert not security.has_two_factor(focal_mex)
     event = SecurityEvent.objects.get(kind="two_factor_reset")
     assert event.user == focal_mex and event.actor == secretariat_admin
+    assert not ApiToken.objects.filter(user=focal_mex).exists()
+    revoked = SecurityEvent.objects.get(kind="token_revoked")
+    assert revoked.actor == secretariat_admin
+    assert revoked.detail == "all (1): two_factor_reset"
 
 
 def test_only_admins_reset_two_factor(client, reviewer, focal_mex):
