@@ -1,8 +1,10 @@
-"""Sign-in in two steps, the account's security page, two-factor sign-in and the
-policy that requires it. The work is done in portal.security."""
+"""Sign-in in two steps, the account's security page (two-factor sign-in, API
+tokens), and the policy that requires two-factor sign-in. The work is done in
+portal.security."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -12,10 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from portal import security
@@ -102,8 +105,11 @@ def _safe_next(request: HttpRequest, url: str | None) -> str:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def account_security(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if request.method == "POST":
+        return _revoke_api_tokens(request)
     return render(
         request,
         "portal/security/account.html",
@@ -112,8 +118,38 @@ def account_security(request: HttpRequest) -> HttpResponse:
             "two_factor_required": security.two_factor_required(user),
             "recovery_codes_left": security.recovery_codes_left(user),
             "can_edit_policy": is_secretariat_admin(user),
+            "api_tokens": security.api_tokens_of(user=user),
+            "api_token_days": settings.API_TOKEN_DAYS,
         },
     )
+
+
+def _revoke_api_tokens(request: HttpRequest) -> HttpResponse:
+    """The page's buttons: revoke one of the user's own tokens (``revoke``, its
+    id; anyone else's is a 404) or all of them (``revoke_all``)."""
+    if "revoke_all" in request.POST:
+        count = security.api_tokens_revoke_all(
+            user=request.user, reason="owner", request=request
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d API token revoked.", "%(count)d API tokens revoked.", count
+            )
+            % {"count": count},
+        )
+    else:
+        token = security.api_token_for(
+            user=request.user, token_id=request.POST.get("revoke", "")
+        )
+        security.api_token_revoke(token=token, actor=request.user, request=request)
+        messages.success(
+            request,
+            _("The API token “%(name)s” is revoked.") % {"name": token.name}
+            if token.name
+            else _("The API token is revoked."),
+        )
+    return redirect(reverse("account-security") + "#api-tokens")
 
 
 @login_required
@@ -230,8 +266,8 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
                 )
                 if required
                 else _(
-                    "Your password alone will sign you in again, and your API token "
-                    "stops working. Confirm with a code from your app or a recovery "
+                    "Your password alone will sign you in again, and your API tokens "
+                    "stop working. Confirm with a code from your app or a recovery "
                     "code."
                 )
             ),
