@@ -4,7 +4,9 @@ from auditlog.admin import LogEntryAdmin as BaseLogEntryAdmin
 from auditlog.filters import ResourceTypeFilter
 from auditlog.models import LogEntry
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,6 +30,42 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         ("Portal", {"fields": ["language"]}),
     ]
+
+    # Rights change on the Users page, through the role services (portal.services),
+    # never here: a Secretariat admin (staff with change_user) could otherwise make
+    # itself superuser, or give itself any permission or group. Superusers are made
+    # on the command line (createsuperuser) alone.
+    RIGHTS = ["is_staff", "groups", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        fields = [*super().get_readonly_fields(request, obj), "is_superuser"]
+        if not request.user.is_superuser:
+            fields += self.RIGHTS
+        return fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A superuser's account (its email, its password) is a superuser's to change.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """The roles' groups hold the permissions portal.roles gives them (set again
+    after every migrate): read here, changed by a superuser alone."""
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
 
 
 @admin.register(Invitation)
