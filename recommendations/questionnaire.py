@@ -748,10 +748,10 @@ def _sheet_rows(
 ) -> list[tuple]:
     """The values of the sheet's rows, read all at once.
 
-    openpyxl opens a workbook without reading its sheets, so a damaged sheet (broken
-    XML, a part missing or corrupt in the zip, a cell that cannot be what it says)
-    fails only here, with errors of many kinds. Catching them all is safe because
-    this reads the file and does nothing else.
+    openpyxl reads no more than the head of each sheet when it opens a workbook, so
+    a damaged sheet (broken XML, a part corrupt in the zip, a cell that cannot be
+    what it says) fails only here, with errors of many kinds. Catching them all is
+    safe because this reads the file and does nothing else.
     """
     try:
         return list(
