@@ -17,6 +17,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
 from portal.celery import app
+from tests import environment
 
 
 def free_port() -> int:
@@ -109,11 +110,22 @@ class ThrowawayRedis:
             self.process = None
 
 
+def redis_server_program() -> str:
+    """The redis-server program; without it the test is skipped, or fails under
+    PORTAL_REQUIRE_SERVICES (the fault tests behind it must run in CI)."""
+    program = shutil.which("redis-server")
+    if program is None:
+        why = "redis-server is not installed (apt-get install redis-server)"
+        if environment.REQUIRE_SERVICES:
+            pytest.fail(f"PORTAL_REQUIRE_SERVICES is set: {why}")
+        pytest.skip(why)
+    return program
+
+
 @pytest.fixture
 def own_redis(tmp_path):
     """A throwaway redis-server: never the machine's shared one. Yields its object."""
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
+    redis_server_program()
     server = ThrowawayRedis(tmp_path)
     server.start()
     try:
