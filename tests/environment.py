@@ -3,8 +3,13 @@
 PostgreSQL and Redis are used when reachable; when not, the tests that need them are
 skipped and the run says so at the end. ``PORTAL_REQUIRE_SERVICES=1`` (set by CI)
 turns every such skip into a failure.
+
+The production-parity tier (``tests/production``, marker ``production``) runs the
+portal as deployed: it needs gunicorn, Caddy, redis-server, certutil (to make Chromium
+trust Caddy's authority), PostgreSQL and Chromium.
 """
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -22,6 +27,7 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+CADDY = os.environ.get("PORTAL_CADDY", "caddy")
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -52,16 +58,44 @@ SERVICES = {
     "postgres": _postgres_ready(POSTGRES_URL),
     "redis": _reachable(REDIS_URL, 6379),
     "browser": shutil.which(CHROMIUM) is not None,
+    "caddy": shutil.which(CADDY) is not None,
+    "gunicorn": importlib.util.find_spec("gunicorn") is not None,
+    "redis-server": shutil.which("redis-server") is not None,
+    "certutil": shutil.which("certutil") is not None,
 }
 MISSING_WHY = {
     "postgres": f"PostgreSQL is not reachable at {POSTGRES_URL}",
     "redis": f"Redis is not reachable at {REDIS_URL}",
     "browser": f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
+    "caddy": f"Caddy is not installed ({CADDY}; apt-get install caddy)",
+    "gunicorn": "gunicorn is not installed in this Python (pip install -e .)",
+    "redis-server": "redis-server is not installed (apt-get install redis-server)",
+    "certutil": "certutil is not installed (apt-get install libnss3-tools)",
 }
+PRODUCTION_TIER = "the production-parity tier (tests/production) was skipped"
 CONSEQUENCE = {
     "postgres": "the suite ran on SQLite and skipped the PostgreSQL-only tests",
     "redis": "the tests with a real Celery worker over Redis were skipped",
     "browser": "the end-to-end browser tests were skipped",
+    "caddy": PRODUCTION_TIER,
+    "gunicorn": PRODUCTION_TIER,
+    "redis-server": PRODUCTION_TIER,
+    "certutil": PRODUCTION_TIER,
+}
+# What each marker needs. The production tier starts its own redis-server, so it
+# needs the program, not the shared Redis.
+NEEDS = {
+    "postgres": ("postgres",),
+    "redis": ("redis",),
+    "browser": ("browser",),
+    "production": (
+        "postgres",
+        "redis-server",
+        "gunicorn",
+        "caddy",
+        "certutil",
+        "browser",
+    ),
 }
 
 # Settings are read from the environment when Django starts, right after this plugin.
@@ -82,6 +116,11 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "redis: needs a reachable Redis server")
     config.addinivalue_line("markers", "postgres: needs PostgreSQL")
     config.addinivalue_line("markers", "browser: drives headless Chromium")
+    config.addinivalue_line(
+        "markers",
+        "production: the portal as deployed (gunicorn, Celery over Redis, PostgreSQL, "
+        "behind Caddy with TLS), driven over HTTPS and in Chromium",
+    )
 
 
 def pytest_sessionstart(session):
@@ -93,11 +132,14 @@ def pytest_sessionstart(session):
 
 
 def pytest_runtest_setup(item):
-    for service in ("postgres", "redis", "browser"):
-        if item.get_closest_marker(service) and not SERVICES[service]:
+    for marker, services in NEEDS.items():
+        if not item.get_closest_marker(marker):
+            continue
+        missing = [MISSING_WHY[name] for name in services if not SERVICES[name]]
+        if missing:
             if REQUIRE_SERVICES:
-                pytest.fail(f"PORTAL_REQUIRE_SERVICES is set: {MISSING_WHY[service]}")
-            pytest.skip(MISSING_WHY[service])
+                pytest.fail("PORTAL_REQUIRE_SERVICES is set: " + "; ".join(missing))
+            pytest.skip("; ".join(missing))
 
 
 def pytest_report_header(config):
