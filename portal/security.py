@@ -18,6 +18,7 @@ import time
 import uuid
 from base64 import b32encode
 from dataclasses import dataclass
+from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -41,6 +43,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.auth import TokenAuthentication
 
+from portal import limits
 from portal.models import ApiToken, Role, SecurityEvent, SecurityPolicy, User
 from portal.roles import (
     GROUP_NAMES,
@@ -120,25 +123,84 @@ def lockout_response(
     """What django-axes answers a locked-out sign-in: the API's JSON error or the
     lockout page, both 429 with Retry-After."""
     seconds = lockout_seconds(request)
-    minutes = max(1, math.ceil(seconds / 60))
     message = _(
         "Too many failed sign-ins for this username from your address. "
         "Try again in %(minutes)d minutes, or ask the OAS Secretariat to unlock "
         "your account."
-    ) % {"minutes": minutes}
+    ) % {"minutes": _minutes(seconds)}
+    return _refusal(
+        request,
+        code="locked_out",
+        message=message,
+        seconds=seconds,
+        template="registration/locked_out.html",
+    )
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def _refusal(
+    request: HttpRequest, *, code: str, message: str, seconds: int, template: str
+) -> HttpResponse:
+    """429 with Retry-After: the API's JSON error, or a page saying why."""
     if door_of(request) == SecurityEvent.Door.API:
         response: HttpResponse = JsonResponse(
-            {"error": {"code": "locked_out", "message": message}}, status=429
+            {"error": {"code": code, "message": message}}, status=429
         )
     else:
-        response = render(
-            request,
-            "registration/locked_out.html",
-            {"message": message, "minutes": minutes},
-            status=429,
-        )
+        response = render(request, template, {"message": message}, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+# Where a password is checked (the backend recorded for a two-step sign-in).
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+ADDRESS_LIMITED = "portal_address_limited"
+
+
+class AddressLimitBackend:
+    """First of the authentication backends: while the client's address has failed
+    too many sign-ins (whatever the usernames: password spraying), no password is
+    even checked. ``AddressLimitMiddleware`` then answers with the reason.
+
+    It has no ``get_user``: it never signs anyone in, so no session names it (and
+    the test client's ``force_login`` passes it by)."""
+
+    def authenticate(self, request: HttpRequest | None, **credentials) -> None:
+        if request is None:
+            return None
+        seconds = limits.SIGNIN_FAILURES_PER_ADDRESS.wait(client_ip(request) or "")
+        if seconds:
+            setattr(request, ADDRESS_LIMITED, seconds)
+            raise PermissionDenied  # stops authenticate() at this backend
+        return None
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    """A failed sign-in (password or code, web or API) counts against its address."""
+    if request is not None:
+        limits.SIGNIN_FAILURES_PER_ADDRESS.hit(client_ip(request) or "")
+
+
+def address_limited_response(request: HttpRequest) -> HttpResponse | None:
+    """The answer to a sign-in refused for its address, if it was."""
+    seconds = getattr(request, ADDRESS_LIMITED, 0)
+    if not seconds:
+        return None
+    message = _(
+        "Too many failed sign-ins from your address. Try again in %(minutes)d "
+        "minutes. If colleagues share your network, one of them may have mistyped "
+        "a password several times."
+    ) % {"minutes": _minutes(seconds)}
+    return _refusal(
+        request,
+        code="address_limited",
+        message=message,
+        seconds=seconds,
+        template="registration/too_many.html",
+    )
 
 
 def signin_locked(request: HttpRequest, username: str) -> bool:
@@ -442,6 +504,7 @@ PENDING_KEY = "portal_2fa_pending"
 VERIFIED_KEY = "portal_2fa_verified"
 LAST_SEEN_KEY = "portal_last_seen"
 IDLE_LIMIT_KEY = "portal_idle_limit"
+STARTED_KEY = "portal_started"
 
 
 def pending_login_start(request: HttpRequest, *, user: User, next_url: str) -> None:
@@ -450,7 +513,7 @@ def pending_login_start(request: HttpRequest, *, user: User, next_url: str) -> N
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
         "user_id": user.pk,
-        "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[1]),
+        "backend": getattr(user, "backend", MODEL_BACKEND),
         "at": int(time.time()),
         "next": next_url,
     }
@@ -497,10 +560,27 @@ def idle_limit(user: User) -> int:
 
 
 def session_started(request: HttpRequest, user: User) -> None:
-    """At sign-in: the idle limit for the session's whole life, read once."""
+    """At sign-in: the idle limit for the session's whole life, read once, and the
+    moment the session ends whatever happens (SESSION_COOKIE_AGE after now).
+
+    The expiry is a fixed moment, not an age: Django re-issues the cookie whenever
+    the session changes, and an age would then start again from that change."""
     roles_of(user)  # cached on the user for the rest of the request
+    now = int(time.time())
     request.session[IDLE_LIMIT_KEY] = idle_limit(user)
-    request.session[LAST_SEEN_KEY] = int(time.time())
+    request.session[LAST_SEEN_KEY] = now
+    request.session[STARTED_KEY] = now
+    request.session.set_expiry(
+        timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    )
+
+
+def session_lifetime_over(request: HttpRequest) -> bool:
+    """Whether the session is older than SESSION_COOKIE_AGE, counted from sign-in
+    (on the server: a cookie kept past its expiry changes nothing). A session that
+    does not say when it started predates this rule, and ends too."""
+    started = request.session.get(STARTED_KEY)
+    return started is None or time.time() - started > settings.SESSION_COOKIE_AGE
 
 
 def session_idle_expired(request: HttpRequest, user: User) -> bool:

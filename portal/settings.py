@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "portal.middleware.AdminCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Answers to signed-in people: Cache-Control private, no-store.
+    "portal.middleware.PrivateResponseMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,7 +97,9 @@ MIDDLEWARE = [
     # Who did it and from where, for the audit trail.
     "portal.middleware.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: turns a lockout into the lockout page or JSON.
+    # Last, as django-axes asks: turns a lockout into the lockout page or JSON; the
+    # portal's own does the same for an address that failed too often.
+    "portal.middleware.AddressLimitMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -156,7 +160,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
-    # First: refuses a locked-out username and address before any password check.
+    # First: refuses an address with too many failed sign-ins (any usernames), then
+    # a locked-out username and address, before any password check.
+    "portal.security.AddressLimitBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -423,6 +429,16 @@ API_THROTTLE_RATES = {
     "user": _api_rate("API_THROTTLE_USER", "1200/minute"),
     "auth": _api_rate("API_THROTTLE_AUTH", "10/minute"),
     "reports": _api_rate("API_THROTTLE_REPORTS", "30/hour"),
+}
+# The web's limits, with the same rates (see portal/limits.py): failed sign-ins from
+# one address whatever the usernames (password spraying; beside django-axes's lockout
+# of one username from one address), and password resets asked from one address and
+# for one email address. Report runs asked on the web count against
+# API_THROTTLE_REPORTS, like those asked through the API.
+PORTAL_LIMITS = {
+    "signin-address": _api_rate("SIGNIN_ADDRESS_LIMIT", "30/hour"),
+    "password-reset-address": _api_rate("PASSWORD_RESET_ADDRESS_LIMIT", "10/hour"),
+    "password-reset-account": _api_rate("PASSWORD_RESET_ACCOUNT_LIMIT", "3/hour"),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
