@@ -331,16 +331,18 @@ def test_dashboard_queries_are_the_same_at_1x_and_10x(
 
 
 @pytest.mark.parametrize(
-    ("language", "name", "word"),
+    ("language", "name", "heading"),
     [
-        ("es", "México", "Estados"),
-        ("fr", "Mexique", "États"),
-        ("pt", "México", "Estados"),
+        ("es", "México", "Estados Miembros"),
+        ("fr", "Mexique", "États membres"),
+        ("pt", "México", "Estados membros"),
     ],
 )
-def test_state_names_in_each_language(client, world, language, name, word):
+def test_state_names_in_each_language(client, world, language, name, heading):
     html = client.get(f"/{language}/states/").content.decode()
-    assert name in html and f'<html lang="{language}">' in html
+    assert f'<html lang="{language}">' in html
+    assert f"<h1>{heading}</h1>" in html
+    assert f'<a href="/{language}/states/MEX/">{name}</a>' in html
 
 
 def test_language_links_keep_the_page(client, world):
