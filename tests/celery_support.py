@@ -7,6 +7,7 @@ Never the machine's shared Redis for a fault: a test that kills a server kills i
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import after_task_publish, task_postrun
 from django.db import connection
 
 from portal.celery import app
@@ -78,6 +80,55 @@ def worker_thread(*queues: str):
         shutdown_timeout=30,
     ) as worker:
         yield worker
+
+
+class TaskLog:
+    """What this process published and its worker threads finished, in order, so a
+    test waits on the event itself rather than sleeping and hoping."""
+
+    def __init__(self):
+        self.published: list[str] = []  # task names
+        self.finished: dict[str, tuple[str, object]] = {}  # id -> (name, return value)
+        self._changed = threading.Condition()
+
+    def on_publish(self, sender=None, headers=None, **kwargs) -> None:
+        with self._changed:
+            self.published.append(sender or (headers or {}).get("task"))
+            self._changed.notify_all()
+
+    def on_postrun(self, task_id=None, task=None, retval=None, **kwargs) -> None:
+        with self._changed:
+            self.finished[task_id] = (task.name, retval)
+            self._changed.notify_all()
+
+    def wait(self, condition, timeout: float = 30) -> None:
+        with self._changed:
+            if not self._changed.wait_for(condition, timeout):
+                raise AssertionError(
+                    f"timed out: published {self.published}, finished "
+                    f"{list(self.finished.values())}"
+                )
+
+    def result(self, task_id: str, timeout: float = 30):
+        """The return value of the task ``task_id``, once a worker has run it."""
+        self.wait(lambda: task_id in self.finished, timeout)
+        return self.finished[task_id][1]
+
+    def count_finished(self, name: str) -> int:
+        return sum(1 for finished, _ in self.finished.values() if finished == name)
+
+
+@contextmanager
+def task_log():
+    """A TaskLog of the tasks published and finished inside the block."""
+    log = TaskLog()
+    after_task_publish.connect(log.on_publish, weak=False)
+    task_postrun.connect(log.on_postrun, weak=False)
+    try:
+        yield log
+    finally:
+        after_task_publish.disconnect(log.on_publish)
+        task_postrun.disconnect(log.on_postrun)
 
 
 class ThrowawayRedis:

@@ -34,6 +34,7 @@ from tests.celery_support import (
     celery_using,
     database_url,
     free_port,
+    task_log,
     wait_for_port,
     worker_thread,
 )
@@ -42,14 +43,6 @@ from tests.factories import content
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def wait_for(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
 
 
 @pytest.mark.redis
@@ -87,10 +80,10 @@ def test_redis_down_when_a_focal_point_submits(
             created_at=F("created_at") - timedelta(minutes=30)
         )
         own_redis.start()
-        with worker_thread(queue):
-            sweep_notifications.delay()
-            wait_for(lambda: len(mail.outbox) >= 2)
-            time.sleep(1)  # anything more would arrive now
+        with task_log() as log, worker_thread(queue):
+            sweep = sweep_notifications.delay()
+            assert log.result(sweep.id) == 2  # two emails queued
+            log.wait(lambda: log.count_finished("portal.deliver_notification") == 2)
         # Then the Secretariat hears of the submission, each person once
         recipients = sorted(
             address for message in mail.outbox for address in message.to
@@ -98,10 +91,13 @@ def test_redis_down_when_a_focal_point_submits(
         assert recipients == sorted([reviewer.email, secretariat_admin.email])
         assert Notification.objects.filter(sent_at__isnull=False).count() == 2
 
-        # And another sweep sends nothing twice
-        with worker_thread(queue):
-            sweep_notifications.delay()
-            time.sleep(2)
+        # And another sweep half an hour later (past its grace period, so the sent
+        # emails are in its sight), run to its end, queues and sends nothing twice
+        Notification.objects.update(created_at=F("created_at") - timedelta(minutes=30))
+        with task_log() as log, worker_thread(queue):
+            sweep = sweep_notifications.delay()
+            assert log.result(sweep.id) == 0
+        assert log.published == ["portal.sweep_notifications"]
         assert len(mail.outbox) == 2
 
 
