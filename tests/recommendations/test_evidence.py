@@ -107,7 +107,7 @@ def test_a_path_in_the_file_name_is_dropped(draft, focal_mex):
 
 def test_no_evidence_is_added_to_a_submitted_update(draft, focal_mex):
     services.progress_update_submit(update=draft, actor=focal_mex)
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(services.WorkflowError, match="submitted update cannot change"):
         attach(draft, focal_mex, "late.pdf", PDF)
 
 
