@@ -1,5 +1,5 @@
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
+from guardian.admin import ReinforcedGuardedModelAdminMixin
 
 from recommendations.models import (
     Footnote,
@@ -48,8 +48,11 @@ class RecommendationAdmin(admin.ModelAdmin):
 
 
 @admin.register(MemberState)
-class MemberStateAdmin(GuardedModelAdmin):
-    """Object permissions of focal points are edited on each state's page."""
+class MemberStateAdmin(ReinforcedGuardedModelAdminMixin, admin.ModelAdmin):
+    """A state's names and participation. Its focal points' object permissions are
+    granted through the role services (the Users page): guardian's pages here are
+    for those holding guardian's own permissions, superusers, not Secretariat
+    admins."""
 
     list_display = ["iso3", "name_en", "name_es", "name_fr", "name_pt", "participating"]
     list_filter = ["participating"]

@@ -173,3 +173,37 @@ def test_no_admin_page_shows_an_api_token(superuser, focal_mex):
     assert "/admin/knox/" not in pages[0]
     assert client.get(f"{ADMIN}/portal/apitoken/").status_code == 404
     assert client.get(f"{ADMIN}/knox/authtoken/").status_code == 404
+
+
+def test_a_secretariat_admin_sets_no_password_in_the_admin(
+    secretariat_admin, focal_mex
+):
+    before = focal_mex.password
+
+    answer = signed_in(secretariat_admin).post(
+        f"{ADMIN}/portal/user/{focal_mex.pk}/password/",
+        {"password1": "taken-over-42-x", "password2": "taken-over-42-x"},
+    )
+
+    assert answer.status_code == 403
+    focal_mex.refresh_from_db()
+    assert focal_mex.password == before
+
+
+def test_a_secretariat_admin_grants_no_state_rights_in_the_admin(
+    secretariat_admin, focal_bra, mexico
+):
+    client = signed_in(secretariat_admin)
+    base = f"{ADMIN}/recommendations/memberstate/{mexico.pk}/permissions"
+
+    page = client.get(f"{base}/")
+    grant = client.post(
+        f"{base}/user-manage/{focal_bra.pk}/",
+        {"permissions": ["report_for_memberstate"]},
+    )
+
+    assert page.status_code == 302 and grant.status_code == 302  # to the index
+    assert not focal_bra.has_perm("recommendations.report_for_memberstate", mexico)
+    # A superuser still reaches guardian's page.
+    root = User.objects.create_superuser("root", "root@example.org", "x-long-pw-123")
+    assert signed_in(root).get(f"{base}/").status_code == 200
