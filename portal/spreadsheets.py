@@ -24,13 +24,18 @@ given the "quote prefix" style: what Excel itself stores when a person types
 in Excel keeps it text. No character is added, so reading the file back gives the
 text exactly as written: the offline questionnaire returns what the state typed.
 Numbers, dates and booleans are written as they are.
+
+XLSX cannot hold most control characters (its XML forbids them), yet text pasted
+from a word processor carries some: Word's line break inside a paragraph is a
+vertical tab. Those two page and line breaks become line breaks; the others, which
+no one sees, are dropped, rather than the whole download failing.
 """
 
 import csv
 from collections.abc import Iterable
 from typing import IO, Any
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -66,8 +71,17 @@ class CsvDictWriter:
         self._writer.writerow({key: csv_cell(value) for key, value in row.items()})
 
 
+def _xlsx_text(value: Any) -> Any:
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub(
+            "", value.replace("\v", "\n").replace("\f", "\n")
+        )
+    return value
+
+
 def xlsx_cell(cell: Cell, value: Any) -> Cell:
     """Put ``value`` in ``cell``, text as text."""
+    value = _xlsx_text(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -83,7 +97,7 @@ def xlsx_write(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
 
 def xlsx_append(sheet: Worksheet, values: Iterable[Any]) -> None:
     """``sheet.append(values)``, text as text."""
-    values = list(values)
+    values = [_xlsx_text(value) for value in values]
     sheet.append(values)
     if values:
         row = sheet.max_row  # the appended one: append writes below every cell

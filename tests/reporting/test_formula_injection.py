@@ -183,3 +183,22 @@ def test_the_full_export_is_neutralised_too(client, published):
     # JSON is not a spreadsheet: it keeps the text exactly.
     [name] = [n for n in archive.namelist() if n.endswith("/measures.json")]
     assert PAYLOADS[1] in archive.read(name).decode()
+
+
+def test_text_pasted_from_a_word_processor_still_downloads(
+    client, cycle, mexico, focal_mex, reviewer
+):
+    """XLSX forbids control characters; Word's line break is a vertical tab."""
+    accept(
+        cycle=cycle,
+        state=mexico,
+        number=1,
+        author=focal_mex,
+        reviewer=reviewer,
+        summary="First line\x0bsecond line\x01.",
+    )
+
+    _data, workbook = workbook_of(client, "/en/data/status.xlsx?state=MEX")
+
+    summaries = [cell.value for cell in column(workbook.worksheets[0], "summary")]
+    assert "First line\nsecond line." in summaries
