@@ -58,3 +58,14 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A request in another language leaves it active in the thread: undo it, or the
+    next test reads its messages in Portuguese."""
+    from django.utils import translation
+
+    language = translation.get_language()
+    yield
+    translation.activate(language)
