@@ -5,6 +5,7 @@ import contextlib
 import ipaddress
 import os
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,34 @@ def test_django_knows_the_request_came_over_https(stack):
     )
     assert refused.status_code == 403
     assert "Referer" in refused.text
+
+
+def test_a_client_cannot_choose_its_address_behind_the_proxy(stack):
+    # Caddy tells the portal the client's address in X-Forwarded-For, and
+    # TRUSTED_PROXIES=1 believes Caddy's word alone: forging the header gives a
+    # client no new address, so the sign-in lockout still catches it.
+    client = stack.client()
+    login = stack.url("/en/accounts/login/")
+    username = f"nobody-{secrets.token_hex(4)}"
+    statuses = []
+    for attempt in range(1, 7):
+        form = client.get(login)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+        response = client.post(
+            login,
+            data={
+                "username": username,
+                "password": "not-the-password",
+                "csrfmiddlewaretoken": token.group(1),
+            },
+            headers={"Referer": login, "X-Forwarded-For": f"203.0.113.{attempt}"},
+            allow_redirects=False,
+        )
+        statuses.append(response.status_code)
+
+    assert statuses[:4] == [200] * 4, statuses  # the form again, with its error
+    assert statuses[-1] == 429, statuses
+    assert "Too many failed sign-ins" in response.text
 
 
 def test_the_feed_links_to_the_https_site(stack):
