@@ -1,4 +1,4 @@
-"""The production-parity tier: the portal as deployed, started once for the session.
+"""The production-parity tier: the portal as deployed, started once for the folder.
 
 Every test in this folder is marked ``production`` (tests/environment.py skips it
 when gunicorn, Caddy, redis-server, certutil, PostgreSQL or Chromium is missing, or
@@ -74,10 +74,10 @@ def _screenshot(item, number: int, page: Page) -> str:
     return f"page {number} ({page.url}): screenshot saved to {path}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(request, tmp_path_factory) -> Iterator[Stack]:
-    """The running stack; stopped, and its database dropped, at the end of the
-    session even when starting it failed half-way."""
+    """The running stack, started once; stopped, and its database dropped, after
+    the last test of this folder, even when starting it failed half-way."""
     running = Stack(tmp_path_factory.mktemp("production"))
     request.config.stash[STACK_KEY] = running
     try:
@@ -87,7 +87,7 @@ def stack(request, tmp_path_factory) -> Iterator[Stack]:
         running.down()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def trusted_chromium(playwright, stack) -> Iterator[Browser]:
     """Debian's Chromium trusting Caddy's local authority, and nothing more.
 
