@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from kombu.exceptions import OperationalError
 
-from portal import limits, services, tasks
+from core import limits
+from core.clients import client_ip
+from portal import services, tasks
 from portal.forms import AcceptInvitationForm, InvitationForm
 from portal.models import Invitation, User
 from portal.roles import is_secretariat_admin, role_labels
-from portal.security import client_ip
 from recommendations.models import MemberStateUserObjectPermission
 
 logger = logging.getLogger(__name__)

@@ -23,8 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal import security
-from portal.api import (
+from core.api import (
     AnonThrottle,
     ErrorSerializer,
     OneValuePerParameter,
@@ -32,6 +31,7 @@ from portal.api import (
     StrictCharField,
     errors,
 )
+from portal import security
 from portal.models import ApiToken
 
 

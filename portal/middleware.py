@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.clients import client_ip
 from portal import audit, security
 from portal.models import SecurityEvent
 
@@ -160,7 +161,7 @@ class AuditMiddleware(AuditlogMiddleware):
 
     @staticmethod
     def _get_remote_addr(request: HttpRequest) -> str | None:
-        return security.client_ip(request)
+        return client_ip(request)
 
     @staticmethod
     def _get_remote_port(request: HttpRequest) -> int | None:

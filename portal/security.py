@@ -12,7 +12,6 @@ whatever the address).
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import time
 import uuid
@@ -43,7 +42,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.auth import TokenAuthentication
 
-from portal import limits
+from core import limits
+from core.clients import client_ip
 from portal.models import ApiToken, Role, SecurityEvent, SecurityPolicy, User
 from portal.roles import (
     GROUP_NAMES,
@@ -54,29 +54,6 @@ from portal.roles import (
 )
 
 # --- Who is asking, from where ------------------------------------------------------
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind ``TRUSTED_PROXIES`` proxies the
-    address the outermost of them saw, counted from the right of X-Forwarded-For
-    (what a client writes on the left of that header is never believed)."""
-    address = request.META.get("REMOTE_ADDR") or None
-    proxies = settings.TRUSTED_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies > 0 and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            address = hops[-min(proxies, len(hops))]
-    return _valid_ip(address)
-
-
-def _valid_ip(address: str | None) -> str | None:
-    if not address:
-        return None
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
 
 
 def door_of(request: HttpRequest | None) -> str:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _catalogue_changed(sender, **kwargs) -> None:
-    from portal import publication
+    from core import publication
 
     publication.changed()
 

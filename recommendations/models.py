@@ -203,7 +203,7 @@ class Recommendation(models.Model):
         return _("Recommendation %(number)s") % {"number": self.number}
 
     def get_absolute_url(self) -> str:
-        return reverse("recommendations:recommendation", args=[self.number])
+        return reverse("reporting:recommendation", args=[self.number])
 
     def text_translated(self) -> Translation:
         return translate(self, "text")

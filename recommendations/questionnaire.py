@@ -15,7 +15,7 @@ hidden, so a file older than the portal's latest change is refused rather than l
 overwrite it.
 
 Every text is written as a text cell, never a formula, whatever it starts with
-(``portal.spreadsheets``), and read back as it is: a row left as downloaded reads as
+(``core.spreadsheets``), and read back as it is: a row left as downloaded reads as
 downloaded, and ``=1+1`` or ``-5 victims assisted`` typed by a state (Excel needs a
 leading apostrophe for those, which it keeps out of the value) is saved as the state
 sees it. A damaged file is refused with a message, never half read.
@@ -41,9 +41,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.spreadsheets import xlsx_append, xlsx_write
 from portal.models import User
 from portal.roles import is_secretariat
-from portal.spreadsheets import xlsx_append, xlsx_write
 from recommendations import permissions, selectors, services
 from recommendations.models import (
     STATUS_DEFINITIONS,

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import notifications, publication
+from core import publication
+from core.errors import ConflictError
+from portal import notifications
 from portal.models import User
 from portal.roles import is_secretariat
 from recommendations import permissions
@@ -50,12 +52,8 @@ REVIEW_CHECKLIST = {
 }
 
 
-class WorkflowError(Exception):
+class WorkflowError(ConflictError):
     """A step the workflow does not allow now (HTTP 409 in the API)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -68,10 +66,15 @@ class Change:
 class StaleUpdateError(WorkflowError):
     """Someone saved the update since this person opened it."""
 
+    code = "stale_version"
+
     def __init__(self, message: str, changes: list[Change], by: str):
         super().__init__(message)
         self.changes = changes
         self.by = by
+
+    def details(self) -> dict:
+        return {"changes": [asdict(change) for change in self.changes], "by": self.by}
 
 
 @dataclass
@@ -263,7 +266,7 @@ def progress_update_accept(
         update.reviewed_at = timezone.now()
         update.reviewed_by = actor
         _move(update, actor, Action.ACCEPTED, ReviewState.ACCEPTED, checklist=checklist)
-        transaction.on_commit(publication.changed)
+        publication.changed()
         notifications.update_accepted(update)
     return update
 

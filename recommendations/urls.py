@@ -7,7 +7,6 @@ app_name = "recommendations"
 urlpatterns = [
     # Public catalogue
     path("recommendations/", views.catalogue, name="catalogue"),
-    path("recommendations/<int:number>/", views.recommendation, name="recommendation"),
     # Reporting: focal points, and the Secretariat acting for a state
     path("workspace/", workspace_views.workspace_home, name="workspace"),
     path("workspace/<str:scope>/", workspace_views.dashboard, name="dashboard"),

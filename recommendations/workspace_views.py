@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.downloads import attachment
+from core.downloads import attachment
 from portal.roles import is_secretariat
 from recommendations import permissions, selectors, services
 from recommendations.forms import (

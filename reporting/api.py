@@ -35,7 +35,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from portal.api import (
+from core.api import (
     ErrorSerializer,
     OneValuePerParameter,
     Pagination,
@@ -43,8 +43,8 @@ from portal.api import (
     UserThrottle,
     errors,
 )
-from portal.downloads import attachment
-from recommendations.api.filters import StrictFilterSet
+from core.downloads import attachment
+from core.filters import StrictFilterSet
 from recommendations.models import MemberState, ReportingCycle
 from recommendations.services import WorkflowError
 from reporting import permissions as report_permissions

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from portal.spreadsheets import CsvDictWriter, xlsx_append
+from core.spreadsheets import CsvDictWriter, xlsx_append
 from reporting.selectors import CATEGORIES, NO_INFORMATION, StatusMatrix
 
 

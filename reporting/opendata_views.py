@@ -10,11 +10,10 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.publication import public_page
+from core.publication import public_page
 from recommendations.models import ProgressUpdate
 from reporting import opendata
-from reporting.public_views import _cycle_for
-from reporting.selectors import published_reports, status_matrix
+from reporting.selectors import public_cycle_or_404, published_reports, status_matrix
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -34,7 +33,7 @@ def _filters(request) -> opendata.Filters:
 
 @public_page
 def data_home(request):
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle)
     tables = [build(matrix, opendata.Filters()) for build in opendata.TABLES.values()]
     reports = published_reports()
@@ -56,7 +55,7 @@ def download(request, name: str, extension: str):
     build = opendata.TABLES.get(name)
     if build is None or extension not in FORMATS:
         raise Http404
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     table = build(status_matrix(cycle=cycle), _filters(request))
     now = timezone.now()
     if extension == "csv":
@@ -74,7 +73,7 @@ def download(request, name: str, extension: str):
 
 
 def full_export(request):
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     filename, body = opendata.full_export(status_matrix(cycle=cycle))
     response = HttpResponse(body, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -123,7 +122,7 @@ class AcceptedUpdatesFeed(Feed):
     def item_link(self, item):
         if item.member_state is None:
             path = reverse(
-                "recommendations:recommendation", args=[item.recommendation.number]
+                "reporting:recommendation", args=[item.recommendation.number]
             )
         else:
             path = reverse(

@@ -31,7 +31,7 @@ from django.utils.translation import get_language_info, gettext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from portal.markdown import render_markdown
+from core.markdown import render_markdown
 from recommendations.models import (
     ADVANCED_STATUSES,
     STATUS_DEFINITIONS,
@@ -44,6 +44,7 @@ from recommendations.models import (
     Status,
 )
 from reporting import charts
+from reporting.labels import category_labels
 from reporting.models import ReportText
 from reporting.selectors import (
     NO_INFORMATION,
@@ -143,12 +144,6 @@ class Profile:
     by_status: list[tuple[str, str, list[int]]]  # key, label, recommendation numbers
     measures: list[str]
     needs: list[str]
-
-
-def category_labels() -> dict[str, str]:
-    labels = {value: str(label) for value, label in Status.choices}
-    labels[NO_INFORMATION] = gettext("No information")
-    return labels
 
 
 def sort_key(name: str) -> str:

@@ -5,6 +5,11 @@ from reporting import opendata_views, public_views
 app_name = "reporting"
 
 urlpatterns = [
+    path(
+        "recommendations/<int:number>/",
+        public_views.recommendation,
+        name="recommendation",
+    ),
     path("status/", public_views.dashboard, name="dashboard"),
     path("status/map/", public_views.status_map, name="map"),
     path("states/", public_views.state_list, name="states"),

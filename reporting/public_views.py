@@ -1,7 +1,7 @@
 """What the public sees without an account: the hemispheric status, states and themes.
 
 Only accepted updates appear, and only their public parts. Every page is cached whole
-for visitors without a session and revalidated with an ETag (portal.publication).
+for visitors without a session and revalidated with an ETag (core.publication).
 """
 
 from django.http import Http404
@@ -10,57 +10,26 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from portal.publication import public_page
+from core.publication import public_page
+from recommendations import selectors as catalogue
 from recommendations.models import (
     MemberState,
     ProgressUpdate,
     Recommendation,
-    ReportingCycle,
-    Status,
     Theme,
 )
 from reporting import charts, maps
+from reporting.labels import category_labels, legend
 from reporting.selectors import (
     NO_INFORMATION,
     hemispheric_summary,
     public_cycle,
+    public_cycle_or_404,
     state_history,
     status_matrix,
 )
 
-# Shapes that read as "more done" from empty to full, so cells never rely on colour.
-STATUS_SYMBOLS = {
-    Status.NOT_STARTED: "○",
-    Status.PLANNED: "◔",
-    Status.IN_PROGRESS: "◑",
-    Status.LARGELY_IMPLEMENTED: "◕",
-    Status.FULLY_IMPLEMENTED: "●",
-    Status.NOT_APPLICABLE: "⊘",
-    NO_INFORMATION: "·",
-}
 MAP_BINS = [0.2, 0.4, 0.6, 0.8]
-
-
-def category_labels() -> dict[str, str]:
-    labels = {value: str(label) for value, label in Status.choices}
-    labels[NO_INFORMATION] = _("No information")
-    return labels
-
-
-def legend() -> list[dict]:
-    labels = category_labels()
-    return [
-        {"value": value, "label": labels[value], "symbol": symbol}
-        for value, symbol in STATUS_SYMBOLS.items()
-    ]
-
-
-def _cycle_for(request) -> ReportingCycle:
-    slug = request.GET.get("cycle")
-    cycle = ReportingCycle.objects.filter(slug=slug).first() if slug else public_cycle()
-    if cycle is None:
-        raise Http404(_("There is no reporting cycle yet."))
-    return cycle
 
 
 def _recommendation_rows(matrix, recommendations) -> list[charts.ChartRow]:
@@ -87,7 +56,7 @@ def _cells(matrix, state) -> list[dict]:
 
 @public_page
 def dashboard(request):
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle, details=False)
     summary = hemispheric_summary(matrix)
     labels = category_labels()
@@ -146,7 +115,7 @@ def _map_class(matrix, state) -> str:
 
 @public_page
 def status_map(request):
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle, details=False)
     rows, cells = [], {}
     for state in matrix.states:
@@ -199,7 +168,7 @@ def status_map(request):
 
 @public_page
 def state_list(request):
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle, details=False)
     rows = [
         {
@@ -219,7 +188,7 @@ def state_list(request):
 @public_page
 def state_detail(request, iso3: str):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle, details=False)
     labels = category_labels()
     counts = matrix.counts_for_state(state)
@@ -250,7 +219,7 @@ def state_detail(request, iso3: str):
 def state_recommendation(request, iso3: str, number: int):
     """A state's published updates on one recommendation: the current one and before."""
     state = get_object_or_404(MemberState, iso3=iso3.upper())
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     recommendation = get_object_or_404(
         Recommendation, instrument=cycle.instrument, number=number
     )
@@ -277,7 +246,7 @@ def state_recommendation(request, iso3: str, number: int):
 
 @public_page
 def theme_detail(request, slug: str):
-    cycle = _cycle_for(request)
+    cycle = public_cycle_or_404(request.GET.get("cycle"))
     theme = get_object_or_404(Theme, instrument=cycle.instrument, slug=slug)
     matrix = status_matrix(cycle=cycle, details=False)
     recommendations = [r for r in matrix.recommendations if r.theme_id == theme.pk]
@@ -300,3 +269,37 @@ def theme_detail(request, slug: str):
             "matrix": matrix,
         },
     )
+
+
+@public_page
+def recommendation(request, number: int):
+    try:
+        item = catalogue.recommendation_detail(
+            instrument=catalogue.current_instrument(), number=number
+        )
+    except Recommendation.DoesNotExist:
+        raise Http404 from None
+    context = {"recommendation": item}
+    cycle = public_cycle()
+    if cycle is not None:
+        matrix = status_matrix(cycle=cycle, details=False)
+        labels = category_labels()
+        counts = matrix.counts_for_recommendation(item)
+        context.update(
+            cycle=cycle,
+            chart=charts.status_bar(
+                counts=counts,
+                title=_("Status of the participating states"),
+                description=charts.status_summary(counts, labels),
+                category_labels=labels,
+                id_prefix="chart-recommendation",
+                legend=True,
+            ),
+            states=[
+                (state, matrix.update(state, item)) for state in matrix.participating
+            ]
+            if not item.is_for_secretariat
+            else [],
+            secretariat_update=matrix.secretariat.get(item.pk),
+        )
+    return render(request, "recommendations/recommendation.html", context)

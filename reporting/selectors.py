@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from recommendations.models import (
     ADVANCED_STATUSES,
@@ -228,6 +230,14 @@ def public_cycle() -> ReportingCycle | None:
         .order_by("-period_start")
         .first()
     )
+
+
+def public_cycle_or_404(slug: str | None) -> ReportingCycle:
+    """The cycle a public page or download asks for by slug, else the default."""
+    cycle = ReportingCycle.objects.filter(slug=slug).first() if slug else public_cycle()
+    if cycle is None:
+        raise Http404(_("There is no reporting cycle yet."))
+    return cycle
 
 
 @dataclass(frozen=True)

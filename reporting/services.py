@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
+from core import publication
 from portal.models import User
 from recommendations.models import MemberState, ReportingCycle
 from reporting import pdf
@@ -712,6 +713,7 @@ def report_run_publish(*, actor: User, run: ReportRun) -> ReportRun:
         run.published_at = timezone.now()
         run.published_by = actor
         run.save(update_fields=["published_at", "published_by"])
+        publication.changed()  # the open data and reports pages list it
     return run
 
 
@@ -726,4 +728,5 @@ def report_run_unpublish(*, actor: User, run: ReportRun) -> ReportRun:
         run.published_at = None
         run.published_by = None
         run.save(update_fields=["published_at", "published_by"])
+        publication.changed()
     return run

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.downloads import attachment
+from core.downloads import attachment
 from recommendations import permissions as state_permissions
 from recommendations.models import MemberState, ReportingCycle
 from reporting import permissions, selectors, services

@@ -14,7 +14,15 @@ from tests.environment import REQUIRE_SERVICES
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ["es", "fr", "pt"]
 DOMAINS = ["django", "djangojs"]
-SOURCES = ["portal", "recommendations", "reporting", "templates", "static", "manage.py"]
+SOURCES = [
+    "core",
+    "portal",
+    "recommendations",
+    "reporting",
+    "templates",
+    "static",
+    "manage.py",
+]
 
 
 def catalogue(language: str, domain: str):

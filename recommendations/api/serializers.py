@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.reverse import reverse
 
-from portal.api import (
+from core.api import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,

@@ -24,8 +24,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.api import OneValuePerParameter, StrictCharField, errors
-from portal.downloads import attachment
+from core.api import OneValuePerParameter, StrictCharField, errors
+from core.downloads import attachment
 from recommendations import permissions, selectors, services
 from recommendations.api import filters
 from recommendations.api.serializers import (

@@ -13,7 +13,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from portal import limits, security, tasks
+from core import limits
+from portal import security, tasks
 from recommendations import services
 from recommendations.models import Recommendation
 from reporting.models import ReportRun

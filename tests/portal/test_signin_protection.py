@@ -11,6 +11,7 @@ from axes.models import AccessAttempt
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from core.clients import client_ip
 from portal import security
 from portal.models import SecurityEvent
 from tests.factories import PASSWORD
@@ -138,7 +139,7 @@ def test_the_client_address(settings, proxies, meta, expected):
     settings.TRUSTED_PROXIES = proxies
     request = RequestFactory().get("/", **meta)
 
-    assert security.client_ip(request) == expected
+    assert client_ip(request) == expected
 
 
 def test_the_admin_login_is_the_portal_s_login(client, secretariat_admin, focal_mex):

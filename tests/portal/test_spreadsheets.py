@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from portal.spreadsheets import (
+from core.spreadsheets import (
     CsvDictWriter,
     csv_cell,
     looks_like_formula,

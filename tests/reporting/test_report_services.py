@@ -362,6 +362,31 @@ def test_an_admin_publishes_a_finished_hemispheric_report(
 
 
 @pytest.mark.django_db
+def test_publishing_refreshes_the_cached_open_data_page(
+    client, cycle, secretariat_admin, django_capture_on_commit_callbacks
+):
+    run = finished_run(cycle)
+    before = client.get("/en/data/")
+    assert "No report has been published yet." in before.content.decode()
+    assert (
+        "No report has been published yet." in client.get("/en/data/").content.decode()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_run_publish(actor=secretariat_admin, run=run)
+    published = client.get("/en/data/", HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert published.status_code == 200  # not 304: the old ETag is stale
+    assert run.get_public_url() in published.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_run_unpublish(actor=secretariat_admin, run=run)
+    withdrawn = client.get("/en/data/").content.decode()
+    assert run.get_public_url() not in withdrawn
+    assert "No report has been published yet." in withdrawn
+
+
+@pytest.mark.django_db
 def test_unfinished_runs_and_state_reports_are_not_published(
     cycle, secretariat_admin, mexico
 ):

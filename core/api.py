@@ -8,7 +8,6 @@ from the services and DRF, through gettext, in the language of ``Accept-Language
 """
 
 import math
-from dataclasses import asdict
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,8 +27,8 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
-from portal.security import client_ip
-from recommendations.services import StaleUpdateError, WorkflowError
+from core.clients import client_ip
+from core.errors import ConflictError
 
 # --- Strict fields ----------------------------------------------------------------
 # DRF turns 3 into "3" and "3" into 3; the schema says which type a field takes, and a
@@ -163,18 +162,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every refusal as ``{"error": {...}}``; the services' errors as 400, 403, 409."""
     from rest_framework.views import set_rollback
 
-    if isinstance(exc, StaleUpdateError):
+    if isinstance(exc, ConflictError):
         set_rollback()
-        return error_response(
-            409,
-            "stale_version",
-            exc.message,
-            changes=[asdict(change) for change in exc.changes],
-            by=exc.by,
-        )
-    if isinstance(exc, WorkflowError):
-        set_rollback()
-        return error_response(409, "conflict", exc.message)
+        return error_response(409, exc.code, exc.message, **exc.details())
     if isinstance(exc, DjangoValidationError):
         set_rollback()
         return _django_validation_error(exc)

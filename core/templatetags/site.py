@@ -3,8 +3,7 @@ from django.urls import translate_url
 from django.utils.formats import number_format
 from django.utils.translation import pgettext
 
-from portal.markdown import render_markdown
-from reporting.public_views import STATUS_SYMBOLS
+from core.markdown import render_markdown
 
 register = template.Library()
 
@@ -22,11 +21,6 @@ def coverage_cell(coverage, state, recommendation) -> str:
 @register.filter
 def lookup(mapping, key):
     return mapping.get(key, "")
-
-
-@register.filter
-def status_symbol(status: str) -> str:
-    return STATUS_SYMBOLS.get(status, "")
 
 
 @register.filter

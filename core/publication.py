@@ -1,8 +1,9 @@
 """Public pages are cached whole and revalidated cheaply, until something is published.
 
 Everything the public sees changes only when an update is accepted, a report is
-published or the Secretariat edits the catalogue; each of those calls ``changed()``,
-which moves the publication version. Pages are cached under that version, and their
+published or withdrawn, or the Secretariat edits the catalogue; each of those emits
+the one event, ``changed()``, which moves the publication version once the
+transaction commits. Pages are cached under that version, and their
 ETag is made from it, so a browser or proxy asking again gets a 304 without a query.
 """
 
@@ -12,6 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
@@ -29,7 +31,13 @@ def version() -> str:
 
 
 def changed() -> None:
-    """Something public changed: every cached page and ETag is now stale."""
+    """Something public changed: once the transaction commits (at once outside
+    one), every cached page and ETag is stale. Readers inside the transaction's
+    time keep the old pages, which still match what they can read."""
+    transaction.on_commit(_new_version)
+
+
+def _new_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex[:12], None)
 
 
