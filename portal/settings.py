@@ -517,8 +517,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Notifications and reminders
-# Tasks outside an app's tasks.py, found by the worker and beat alike.
-CELERY_IMPORTS = ["portal.notification_tasks"]
 CELERY_BEAT_SCHEDULE = {
     # Each reminder is claimed in the database, so an extra run sends nothing twice.
     "deadline-reminders": {

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal import account_views, notification_views, security_views
+from portal import account_views, security_views
 
 urlpatterns = [
     # Two steps when the user has two-factor sign-in: password, then a code.
@@ -44,7 +44,6 @@ urlpatterns = [
         name="accept-invitation",
     ),
     path("users/", account_views.user_list, name="user-list"),
-    path("notifications/", notification_views.notification_list, name="notifications"),
     path("users/invite/", account_views.invite, name="invite"),
     path(
         "users/<int:pk>/deactivate/", account_views.deactivate, name="deactivate-user"

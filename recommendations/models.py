@@ -730,3 +730,146 @@ class UpdateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# --- Notifications and reminders (see recommendations.notifications) --------------
+
+
+class Reminder(models.Model):
+    """A deadline reminder claimed for a state (or the Secretariat's digest) and step.
+
+    The row is inserted before any email goes out; its unique constraints are what
+    keeps a second beat run, or a retried task, from sending the same step again.
+    """
+
+    cycle = models.ForeignKey(
+        ReportingCycle,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("reporting cycle"),
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("member state"),
+        help_text=_("Empty for the digest sent to the Secretariat."),
+    )
+    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
+    deadline = models.DateTimeField(_("deadline reminded of"))
+    missing = models.JSONField(
+        _("what had not been reported"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Numbers of the recommendations without a submitted update, or, for the "
+            "digest, the states that had not reported."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        # The table it was made with, when notifications lived in the portal app.
+        db_table = "portal_reminder"
+        verbose_name = _("deadline reminder")
+        verbose_name_plural = _("deadline reminders")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "member_state", "days_before"],
+                condition=models.Q(member_state__isnull=False),
+                name="one_reminder_per_state_and_step",
+            ),
+            # NULLs are distinct in a plain unique constraint: the digest needs its own.
+            models.UniqueConstraint(
+                fields=["cycle", "days_before"],
+                condition=models.Q(member_state__isnull=True),
+                name="one_digest_per_step",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.member_state or _("Secretariat digest")
+        return f"{self.cycle} · {who} · {self.days_before}"
+
+
+class Notification(models.Model):
+    """An email the portal sent (or is about to send) to a person, as they read it."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "update_submitted", _("Update submitted for review")
+        RETURNED = "update_returned", _("Update returned")
+        ACCEPTED = "update_accepted", _("Update accepted")
+        REMINDER = "deadline_reminder", _("Deadline reminder")
+        DIGEST = "reminder_digest", _("States yet to report")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    email = models.EmailField(_("sent to"), blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind)
+    update = models.ForeignKey(
+        ProgressUpdate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("progress update"),
+    )
+    event = models.ForeignKey(
+        UpdateEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("workflow step"),
+    )
+    reminder = models.ForeignKey(
+        Reminder,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("deadline reminder"),
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("message"))
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Set while a worker is sending; left set if the worker died mid-send, so the
+    # email is never sent twice (see notifications.notification_deliver).
+    attempted_at = models.DateTimeField(_("sending started"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        db_table = "portal_notification"
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "event"],
+                condition=models.Q(event__isnull=False),
+                name="one_notification_per_step_and_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "reminder"],
+                condition=models.Q(reminder__isnull=False),
+                name="one_notification_per_reminder_and_recipient",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["sent_at", "attempted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -19,10 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from core import publication
 from core.errors import ConflictError
-from portal import notifications
 from portal.models import User
 from portal.roles import is_secretariat
-from recommendations import permissions
+from recommendations import notifications, permissions
 from recommendations.evidence import check_upload
 from recommendations.models import (
     AssistanceNeed,

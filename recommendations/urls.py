@@ -1,6 +1,12 @@
 from django.urls import path
 
-from recommendations import questionnaire_views, review_views, views, workspace_views
+from recommendations import (
+    notification_views,
+    questionnaire_views,
+    review_views,
+    views,
+    workspace_views,
+)
 
 app_name = "recommendations"
 
@@ -51,6 +57,12 @@ urlpatterns = [
         "evidence/<int:pk>/delete/",
         workspace_views.evidence_delete,
         name="evidence-delete",
+    ),
+    # What the portal emailed a person, beside their account's pages
+    path(
+        "accounts/notifications/",
+        notification_views.notification_list,
+        name="notifications",
     ),
     # The Secretariat
     path("review/", review_views.review_queue, name="review-queue"),

@@ -20,15 +20,15 @@ from django.core import mail
 from django.db import connection
 from django.db.models import F
 
-from portal.models import Notification
-from portal.notification_tasks import sweep_notifications
 from recommendations import services
 from recommendations.models import (
+    Notification,
     ProgressUpdate,
     Recommendation,
     ReviewState,
     UpdateEvent,
 )
+from recommendations.tasks import sweep_notifications
 from reporting.models import ReportRun
 from tests.celery_support import (
     celery_using,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal import notifications
+from recommendations import notifications
 from tests.notifications.test_reminders import STEP_14
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,8 @@ import pytest
 from django.core import mail
 
 from portal.celery import app
-from portal.models import Notification, Reminder
-from portal.notification_tasks import send_deadline_reminders
-from recommendations.models import MemberState, ReportingCycle
+from recommendations.models import MemberState, Notification, Reminder, ReportingCycle
+from recommendations.tasks import send_deadline_reminders
 from tests import factories
 from tests.celery_support import celery_using, worker_thread
 from tests.environment import REDIS_URL, RUN_ID

@@ -14,12 +14,10 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from portal import notifications
 from portal.celery import app
-from portal.models import Notification, Reminder
-from portal.notification_tasks import send_deadline_reminders
-from recommendations import services
-from recommendations.models import MemberState, Recommendation
+from recommendations import notifications, services
+from recommendations.models import MemberState, Notification, Recommendation, Reminder
+from recommendations.tasks import send_deadline_reminders
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,9 @@ when the test executes the captured callbacks.
 import pytest
 from django.core import mail
 
-from portal.models import Notification
-from portal.notification_tasks import notify_update_event
 from recommendations import services
-from recommendations.models import UpdateEvent
+from recommendations.models import Notification, UpdateEvent
+from recommendations.tasks import notify_update_event
 from tests import factories
 
 pytestmark = pytest.mark.django_db

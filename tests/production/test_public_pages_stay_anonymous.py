@@ -24,7 +24,7 @@ PEOPLE = ["reviewer", "focal-mex"]
 # Links only a signed-in person's navigation has.
 PERSONAL_LINKS = [
     "logout",
-    "notifications",
+    "recommendations:notifications",
     "account-security",
     "recommendations:workspace",
     "recommendations:review-queue",

@@ -19,6 +19,7 @@ from datetime import datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -28,13 +29,15 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.models import Notification, Reminder, User
+from portal.models import User
 from portal.roles import GROUP_NAMES, SECRETARIAT_ROLES
 from recommendations.models import (
     MemberState,
     MemberStateUserObjectPermission,
+    Notification,
     ProgressUpdate,
     Recommendation,
+    Reminder,
     ReportingCycle,
     ReviewState,
     UpdateEvent,
@@ -55,6 +58,14 @@ REMINDER_HOUR = time(8, 0)
 # How long the normal path has before the sweep steps in.
 SWEEP_GRACE = timedelta(minutes=10)
 SWEEP_WINDOW = timedelta(days=2)
+# The tasks of recommendations.tasks, queued by name: that module imports this one.
+# Their names predate the move from the portal app; messages already queued keep them.
+NOTIFY_TASK = "portal.notify_update_event"
+DELIVER_TASK = "portal.deliver_notification"
+
+
+def _queue(task: str, *args) -> None:
+    current_app.signature(task, args=args).delay()
 
 
 class DeliveryError(Exception):
@@ -83,10 +94,9 @@ def _queue_event(update: ProgressUpdate, action: str) -> None:
     event = update.events.filter(action=action).order_by("-pk").only("pk").first()
     if event is None:
         return
-    from portal import notification_tasks
 
     def queue_notifications():
-        notification_tasks.notify_update_event.delay(event.pk)
+        _queue(NOTIFY_TASK, event.pk)
 
     # robust: a broker that is down must not turn a saved step into an error page;
     # notifications_sweep() catches the step up.
@@ -469,13 +479,11 @@ def _pending() -> QuerySet[Notification]:
 def _deliver_later(notifications: list[Notification]) -> None:
     if not notifications:
         return
-    from portal import notification_tasks
-
     ids = [notification.pk for notification in notifications]
 
     def queue_deliveries():
         for pk in ids:
-            notification_tasks.deliver_notification.delay(pk)
+            _queue(DELIVER_TASK, pk)
 
     transaction.on_commit(queue_deliveries, robust=True)
 

@@ -1,14 +1,13 @@
-"""Celery tasks of the notifications: thin, taking ids (listed in CELERY_IMPORTS)."""
+"""Celery tasks of the notifications: thin, taking ids; the worker finds them here."""
 
 from celery import shared_task
 from django.conf import settings
 
-from portal import notifications
-from portal.models import Notification
-from recommendations.models import UpdateEvent
+from recommendations import notifications
+from recommendations.models import Notification, UpdateEvent
 
 
-@shared_task(name="portal.notify_update_event")
+@shared_task(name=notifications.NOTIFY_TASK)
 def notify_update_event(event_id: int) -> int:
     """Write and queue the emails of one workflow step."""
     event = (
@@ -23,7 +22,7 @@ def notify_update_event(event_id: int) -> int:
     return len(notifications.update_event_notify(event=event))
 
 
-@shared_task(bind=True, name="portal.deliver_notification")
+@shared_task(bind=True, name=notifications.DELIVER_TASK)
 def deliver_notification(self, notification_id: int) -> bool:
     """Send one email; retried with a growing delay while the mail server fails."""
     notification = Notification.objects.filter(pk=notification_id).first()
