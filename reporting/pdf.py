@@ -582,11 +582,6 @@ def write(document) -> RenderedPdf:
     return RenderedPdf(pdf=document.write_pdf(), page_count=len(document.pages))
 
 
-def render_pdf(html: str) -> RenderedPdf:
-    """The PDF of a report's final HTML, as WeasyPrint alone makes it."""
-    return write(layout(html))
-
-
 def report_title(spec: ReportSpec) -> str:
     if spec.member_state is None:
         return gettext("Hemispheric progress report")

@@ -43,11 +43,6 @@ def can_generate_for(user, member_state: MemberState | None) -> bool:
     return state_permissions.can_view_private(user, member_state)
 
 
-def can_read_run(user, run: ReportRun) -> bool:
-    """See a run's progress and download its PDF, published or not."""
-    return can_generate_for(user, run.member_state)
-
-
 def runs_visible_to(user) -> QuerySet[ReportRun]:
     """Every run the user may follow and download, as a queryset to filter further."""
     if not _active(user):

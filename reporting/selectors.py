@@ -211,17 +211,6 @@ def hemispheric_summary(matrix: StatusMatrix) -> HemisphericSummary:
     )
 
 
-def previous_cycle(cycle: ReportingCycle) -> ReportingCycle | None:
-    """The cycle before this one, whose statuses pages may show, labelled as such."""
-    return (
-        ReportingCycle.objects.filter(
-            instrument=cycle.instrument, period_start__lt=cycle.period_start
-        )
-        .order_by("-period_start")
-        .first()
-    )
-
-
 def public_cycle() -> ReportingCycle | None:
     """The cycle public pages show by default: the open one, else the latest."""
     return (
