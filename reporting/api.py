@@ -1,7 +1,8 @@
 """The API's published status matrix and report runs.
 
 Report runs go through ``reporting.permissions`` (``get_run_for``, ``runs_visible_to``,
-``get_published_run``) and ``reporting.services``, like the reports pages.
+``get_published_run``), ``reporting.services`` and ``reporting.runs``, like the reports
+pages.
 
 The status rows come from ``reporting.selectors.status_matrix``, the same aggregate as
 the public pages, the open data and the PDF report, so all of them agree.
@@ -50,6 +51,7 @@ from recommendations.services import WorkflowError
 from reporting import permissions as report_permissions
 from reporting import services
 from reporting.models import REPORT_LANGUAGES, ReportRun
+from reporting.runs import report_runs_sweep
 from reporting.selectors import (
     CATEGORIES,
     NO_INFORMATION,
@@ -395,7 +397,7 @@ class ReportRunViewSet(
         run = _run_for(self.request.user, self.kwargs["pk"])
         if not run.is_finished:
             # A run whose worker died is caught as soon as someone looks.
-            services.report_runs_sweep(runs=ReportRun.objects.filter(pk=run.pk))
+            report_runs_sweep(runs=ReportRun.objects.filter(pk=run.pk))
             run.refresh_from_db()
         return run
 

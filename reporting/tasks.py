@@ -6,21 +6,26 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import connection
 
-from reporting import services
+from reporting import runs
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(
+    name=runs.COMPILE_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
 def compile_report_run(run_id: int) -> None:
     """Compile a report run; a duplicate delivery finds it taken or done."""
-    services.report_run_execute(run_id=run_id)
+    runs.report_run_execute(run_id=run_id)
 
 
 @shared_task(ignore_result=True)
 def sweep_report_runs() -> dict[str, list[int]]:
     """Requeue or fail the runs a worker lost (Celery beat, every minute)."""
-    result = services.report_runs_sweep()
+    result = runs.report_runs_sweep()
     return {"requeued": result.requeued, "failed": result.failed}
 
 
@@ -28,7 +33,7 @@ def sweep_report_runs() -> dict[str, list[int]]:
 def _sweep_when_a_worker_starts(sender=None, **kwargs) -> None:
     # A worker restarted after a crash finds the run it was compiling.
     try:
-        services.report_runs_sweep()
+        runs.report_runs_sweep()
     except Exception:
         logger.exception("Could not sweep the report runs at worker start")
     finally:

@@ -20,6 +20,7 @@ from reporting import permissions, selectors, services
 from reporting.api import ReportThrottle
 from reporting.forms import ReportRequestForm, ReportTextForm
 from reporting.models import REPORT_LANGUAGES, ReportRun
+from reporting.runs import report_runs_sweep
 from reporting.services import ReportError, ReportQueueUnavailable
 
 RUNS_SHOWN = 50
@@ -47,7 +48,7 @@ def _request_form(cycle: ReportingCycle) -> ReportRequestForm:
 
 def _sweep(runs) -> None:
     """Catch runs whose worker died before anyone reads their state."""
-    services.report_runs_sweep(runs=runs.active())
+    report_runs_sweep(runs=runs.active())
 
 
 def _page(path: str, cycle: ReportingCycle) -> str:

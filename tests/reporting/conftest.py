@@ -1,12 +1,20 @@
-"""Helpers of the report tests: accepted updates, PDF text, a real worker over Redis."""
+"""Helpers of the report tests: accepted updates, runs in each state, PDF text, a real
+worker over Redis."""
 
 import re
 import subprocess
+from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
+# Queued by name, the report task runs eagerly here only once registered, as a worker
+# registers it when it starts.
+import reporting.tasks  # noqa: F401
 from recommendations import services
 from recommendations.models import ProgressUpdate, Recommendation
+from reporting.models import ReportRun
 from tests import factories
 from tests.celery_support import celery_using, worker_thread
 from tests.environment import REDIS_URL, RUN_ID
@@ -28,6 +36,42 @@ def accept(*, cycle, state, number, author, reviewer, **content) -> ProgressUpda
     services.progress_update_submit(update=update, actor=author)
     return services.progress_update_accept(
         update=update, actor=reviewer, checklist=CHECKLIST
+    )
+
+
+def make_run(cycle, **fields) -> ReportRun:
+    now = timezone.now()
+    values = {"language": "en", "as_of": now, "queued_at": now, "max_attempts": 3}
+    values.update(fields)
+    return ReportRun.objects.create(cycle=cycle, **values)
+
+
+def finished_run(cycle, **fields) -> ReportRun:
+    run = make_run(
+        cycle,
+        state=ReportRun.State.SUCCEEDED,
+        progress=100,
+        stage=ReportRun.Stage.DONE,
+        sha256="0" * 64,
+        page_count=1,
+        **fields,
+    )
+    run.pdf.save(f"{run.pk}.pdf", ContentFile(b"%PDF-1.4 a report"), save=True)
+    return run
+
+
+def running(cycle, *, attempts=1, beat_ago=0, **fields) -> ReportRun:
+    """A run some worker is compiling, whose last heartbeat was ``beat_ago`` s ago."""
+    beat = timezone.now() - timedelta(seconds=beat_ago)
+    return make_run(
+        cycle,
+        state=ReportRun.State.RUNNING,
+        stage=ReportRun.Stage.RENDERING,
+        progress=50,
+        attempts=attempts,
+        started_at=beat,
+        heartbeat_at=beat,
+        **fields,
     )
 
 

@@ -23,7 +23,7 @@ from recommendations.models import (
     Status,
     Theme,
 )
-from reporting import services
+from reporting import pipeline, services
 from reporting.selectors import status_matrix
 from tests.reporting.conftest import accept, pdf_text, squeeze
 
@@ -50,7 +50,7 @@ def _compile(language: str, iso3: str | None = None) -> Compiled:
     cycle = ReportingCycle.objects.get(is_open=True)
     state = MemberState.objects.get(iso3=iso3) if iso3 else None
     as_of = timezone.now()
-    report = services.report_compile(
+    report = pipeline.report_compile(
         cycle=cycle, language=language, member_state=state, as_of=as_of
     )
     matrix = status_matrix(cycle=cycle, as_of=as_of)

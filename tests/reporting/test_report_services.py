@@ -1,4 +1,4 @@
-"""Report services: asking, compiling in stages, attempts, sweep, publishing, texts."""
+"""Report services: asking for a run, publishing it, the texts."""
 
 import hashlib
 import io
@@ -6,60 +6,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.db import OperationalError
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reporting import pdf, services
+from reporting import services
 from reporting.models import ReportRun, ReportText
 from reporting.selectors import published_reports, report_text
-from reporting.services import ReportError, RunAbandoned
+from reporting.services import ReportError
+from tests.reporting.conftest import finished_run, make_run
 
 State = ReportRun.State
-Stage = ReportRun.Stage
-
-
-def make_run(cycle, **fields) -> ReportRun:
-    now = timezone.now()
-    values = {"language": "en", "as_of": now, "queued_at": now, "max_attempts": 3}
-    values.update(fields)
-    return ReportRun.objects.create(cycle=cycle, **values)
-
-
-def finished_run(cycle, **fields) -> ReportRun:
-    run = make_run(
-        cycle,
-        state=State.SUCCEEDED,
-        progress=100,
-        stage=Stage.DONE,
-        sha256="0" * 64,
-        page_count=1,
-        **fields,
-    )
-    run.pdf.save(f"{run.pk}.pdf", ContentFile(b"%PDF-1.4 a report"), save=True)
-    return run
-
-
-def running(cycle, *, attempts=1, beat_ago=0, **fields) -> ReportRun:
-    beat = timezone.now() - timedelta(seconds=beat_ago)
-    return make_run(
-        cycle,
-        state=State.RUNNING,
-        stage=Stage.RENDERING,
-        progress=50,
-        attempts=attempts,
-        started_at=beat,
-        heartbeat_at=beat,
-        **fields,
-    )
-
-
-def failing_layout(error: Exception):
-    def layout(html):
-        raise error
-
-    return layout
 
 
 # --- Asking -------------------------------------------------------------------------
@@ -141,200 +97,6 @@ def _anonymous():
     from django.contrib.auth.models import AnonymousUser
 
     return AnonymousUser()
-
-
-# --- Compiling ----------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_compiling_reports_each_stage_and_a_moving_bar(cycle, some_updates):
-    seen = []
-    report = services.report_compile(
-        cycle=cycle,
-        language="en",
-        as_of=timezone.now(),
-        on_progress=lambda stage, percent: seen.append((str(stage), percent)),
-    )
-    stages = [stage for stage, _ in seen]
-    assert stages[:3] == ["gathering", "charts", "rendering"]
-    assert set(stages) == {"gathering", "charts", "rendering"}
-    percents = [percent for _, percent in seen]
-    assert percents == sorted(percents)
-    # WeasyPrint's page-by-page layout moves the bar between the stages.
-    assert any(35 < percent < 88 for percent in percents)
-    assert report.page_count > 10
-    assert report.sha256 == hashlib.sha256(report.pdf).hexdigest()
-
-
-@pytest.mark.django_db
-def test_the_fetcher_serves_the_report_stylesheet_and_nothing_else():
-    fetcher = pdf.StaticFilesFetcher()
-    response = fetcher.fetch(pdf.STATIC_ROOT_URL + pdf.STYLESHEET)
-    assert b"@page" in response.read()
-    for url in (
-        "http://example.org/x.css",
-        "https://example.org/x.css",
-        "file:///etc/passwd",
-        pdf.STATIC_ROOT_URL + "../portal/settings.py",
-        pdf.STATIC_ROOT_URL + "reporting/missing.css",
-    ):
-        with pytest.raises(ValueError):
-            fetcher.fetch(url)
-
-
-@pytest.mark.django_db
-def test_the_page_footer_is_one_translatable_sentence():
-    assert pdf.page_of_content() == '"Page " counter(page) " of " counter(pages)'
-
-
-# --- Attempts -----------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_running_a_finished_run_again_does_nothing(cycle):
-    run = finished_run(cycle, attempts=1)
-    assert services.report_run_execute(run_id=run.pk) is None
-    run.refresh_from_db()
-    assert (run.state, run.attempts) == (State.SUCCEEDED, 1)
-
-
-@pytest.mark.django_db
-def test_a_second_delivery_leaves_a_live_run_to_its_worker(cycle):
-    run = running(cycle, attempts=1, beat_ago=1)
-    assert services.report_run_execute(run_id=run.pk) is None
-    run.refresh_from_db()
-    assert (run.state, run.attempts) == (State.RUNNING, 1)
-
-
-@pytest.mark.django_db
-def test_a_run_out_of_attempts_fails_with_a_message(cycle, settings):
-    # A task redelivered after its worker died, with no attempt left.
-    run = running(cycle, attempts=3, beat_ago=settings.REPORT_STALE_SECONDS + 5)
-    assert services.report_run_execute(run_id=run.pk) is None
-    run.refresh_from_db()
-    assert run.state == State.FAILED
-    assert run.attempts == 3
-    assert "not compiled after 3 attempts" in run.error
-
-
-@pytest.mark.django_db
-def test_a_compile_that_raises_fails_at_once_with_its_reason(cycle, monkeypatch):
-    monkeypatch.setattr(pdf, "layout", failing_layout(RuntimeError("no fonts")))
-    run = make_run(cycle)
-    services.report_run_execute(run_id=run.pk)
-    run.refresh_from_db()
-    assert run.state == State.FAILED
-    assert run.attempts == 1
-    assert run.error == "The report could not be compiled: RuntimeError: no fonts"
-    assert run.finished_at is not None
-    assert not run.pdf
-
-
-@pytest.mark.django_db
-def test_a_passing_database_error_is_tried_again_within_the_attempts(
-    cycle, monkeypatch, django_capture_on_commit_callbacks
-):
-    monkeypatch.setattr(pdf, "layout", failing_layout(OperationalError("gone away")))
-    queued = []
-    monkeypatch.setattr(
-        services, "_enqueue", lambda run_id, countdown=None: queued.append(run_id)
-    )
-    run = make_run(cycle, max_attempts=2)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        services.report_run_execute(run_id=run.pk)
-    run.refresh_from_db()
-    assert (run.state, run.attempts) == (State.QUEUED, 1)
-    assert "Attempt 1 of 2 failed (OperationalError: gone away)" in run.error
-    assert queued == [run.pk]
-
-    with django_capture_on_commit_callbacks(execute=True):
-        services.report_run_execute(run_id=run.pk)
-    run.refresh_from_db()
-    assert (run.state, run.attempts) == (State.FAILED, 2)
-    assert "OperationalError: gone away" in run.error
-    assert queued == [run.pk]
-
-
-@pytest.mark.django_db
-def test_an_attempt_taken_over_by_the_sweep_stores_nothing(cycle, monkeypatch):
-    # While the first attempt lays out the pages, the sweep gives the run to another.
-    real_layout = pdf.layout
-
-    def layout_then_lose(html):
-        ReportRun.objects.filter(pk=run.pk).update(state=State.QUEUED, attempts=2)
-        return real_layout(html)
-
-    monkeypatch.setattr(pdf, "layout", layout_then_lose)
-    run = make_run(cycle)
-    assert services.report_run_execute(run_id=run.pk) is None
-    run.refresh_from_db()
-    assert (run.state, run.attempts, run.sha256) == (State.QUEUED, 2, "")
-    assert not run.pdf
-
-
-# --- The sweep ----------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_the_sweep_requeues_a_run_whose_worker_died(
-    cycle, settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    queued = []
-    monkeypatch.setattr(
-        services, "_enqueue", lambda run_id, countdown=None: queued.append(run_id)
-    )
-    lost = running(cycle, attempts=1, beat_ago=settings.REPORT_STALE_SECONDS + 5)
-    alive = running(cycle, attempts=1, beat_ago=1)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        result = services.report_runs_sweep()
-
-    assert result.requeued == [lost.pk] and result.failed == []
-    lost.refresh_from_db()
-    assert (lost.state, lost.stage, lost.progress) == (State.QUEUED, "queued", 0)
-    assert lost.error == (
-        "The worker compiling the report stopped answering during attempt 1 of 3. "
-        "The report will be tried again."
-    )
-    assert queued == [lost.pk]
-    alive.refresh_from_db()
-    assert alive.state == State.RUNNING
-
-
-@pytest.mark.django_db
-def test_the_sweep_fails_a_lost_run_with_no_attempt_left(cycle, settings):
-    lost = running(cycle, attempts=3, beat_ago=settings.REPORT_STALE_SECONDS + 5)
-    result = services.report_runs_sweep()
-    assert result.failed == [lost.pk]
-    lost.refresh_from_db()
-    assert lost.state == State.FAILED
-    assert "stopped answering during attempt 3 of 3" in lost.error
-    assert "No attempt is left" in lost.error
-
-
-@pytest.mark.django_db
-def test_the_sweep_fails_runs_that_wait_or_run_too_long(cycle, settings):
-    long_ago = timezone.now() - timedelta(seconds=settings.REPORT_MAX_SECONDS + 60)
-    endless = running(cycle, attempts=1, beat_ago=0)
-    ReportRun.objects.filter(pk=endless.pk).update(started_at=long_ago)
-    forgotten = make_run(
-        cycle,
-        queued_at=timezone.now()
-        - timedelta(seconds=settings.REPORT_QUEUED_EXPIRY_SECONDS + 60),
-    )
-    waiting = make_run(cycle)
-
-    result = services.report_runs_sweep()
-
-    assert sorted(result.failed) == sorted([endless.pk, forgotten.pk])
-    endless.refresh_from_db()
-    forgotten.refresh_from_db()
-    waiting.refresh_from_db()
-    assert "took longer than 60 minutes" in endless.error
-    assert "No worker took the report up" in forgotten.error
-    assert f"“{settings.REPORTS_QUEUE}” queue" in forgotten.error
-    assert waiting.state == State.QUEUED
 
 
 # --- Publishing ---------------------------------------------------------------------
@@ -445,17 +207,6 @@ def test_texts_are_versioned_so_a_report_shows_them_as_they_stood(
             conclusions="",
         )
     assert ReportText.objects.count() == 2
-
-
-@pytest.mark.django_db
-def test_a_lost_attempt_cannot_beat_for_the_next(cycle):
-    run = running(cycle, attempts=2)
-    assert services._touch(run.pk, 2, progress=60)
-    assert not services._touch(run.pk, 1, progress=70)
-    run.refresh_from_db()
-    assert run.progress == 60
-    with pytest.raises(RunAbandoned):
-        services._Heartbeat(run.pk, 1).progress("rendering", 70)
 
 
 def test_a_lean_matrix_has_the_same_statuses_and_refuses_to_count_assistance(

@@ -1,0 +1,379 @@
+"""A report run's life: queued, claimed, compiled under a heartbeat, stored or failed.
+
+A run is recorded first (``reporting.services``) and its Celery task is queued only
+once that record is committed. The worker claims the run (counting the attempt),
+compiles it (``reporting.pipeline``) while beating a heartbeat and moving the
+progress bar, then stores the PDF with its checksum. A run whose heartbeat stopped
+(its worker was killed, ran out of memory, lost its machine) is found by
+``report_runs_sweep``, run by Celery beat, by a worker as it starts, and whenever
+someone polls the run's status: it is queued again until its attempts are used up,
+then marked failed with a message. Kombu's filesystem transport never redelivers a
+task, so this, not the broker, is what keeps a run from staying "running" for ever.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu.exceptions import KombuError
+
+from reporting.models import ReportRun
+from reporting.pipeline import (
+    STAGE_START,
+    CompileCancelled,
+    CompiledReport,
+    report_compile,
+)
+
+logger = logging.getLogger(__name__)
+
+State = ReportRun.State
+Stage = ReportRun.Stage
+
+# The task of reporting.tasks that runs report_run_execute; queued by its name, since
+# that module imports this one.
+COMPILE_TASK = "reporting.tasks.compile_report_run"
+# Errors worth another attempt: the database went away for a moment.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+class RunAbandoned(CompileCancelled):
+    """This attempt no longer owns the run (the sweep gave it to another attempt)."""
+
+
+def enqueue(run_id: int, *, countdown: int | None = None) -> None:
+    """Hand the run to the broker, on the reports queue; raises if it is down."""
+    result = current_app.signature(COMPILE_TASK).apply_async(
+        args=[run_id], queue=settings.REPORTS_QUEUE, countdown=countdown, retry=False
+    )
+    ReportRun.objects.filter(pk=run_id).update(task_id=result.id or "")
+
+
+# --- Running a run ------------------------------------------------------------------
+
+
+def report_run_execute(*, run_id: int) -> ReportRun | None:
+    """Compile a queued run: what the Celery task does, safe to call twice.
+
+    Returns None when there is nothing to do: the run is finished, another live
+    worker has it, or it is gone.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return None
+    attempt = run.attempts
+    heartbeat = _Heartbeat(run.pk, attempt)
+    try:
+        compiled = report_compile(
+            cycle=run.cycle,
+            language=run.language,
+            member_state=run.member_state,
+            as_of=run.as_of,
+            on_progress=heartbeat.progress,
+            generated_at=timezone.now(),
+        )
+        heartbeat.progress(Stage.STORING, STAGE_START[Stage.STORING])
+        heartbeat.stop()
+        return _store(run.pk, attempt, compiled)
+    except RunAbandoned:
+        logger.warning("Report run %s: attempt %s was taken over", run_id, attempt)
+        return None
+    except TRANSIENT_ERRORS as error:
+        logger.exception("Report run %s: attempt %s failed", run_id, attempt)
+        return _attempt_failed(run.pk, attempt, error, retry=True)
+    except Exception as error:
+        logger.exception("Report run %s: attempt %s failed", run_id, attempt)
+        return _attempt_failed(run.pk, attempt, error, retry=False)
+    finally:
+        heartbeat.stop()
+
+
+def _claim(run_id: int) -> ReportRun | None:
+    now = timezone.now()
+    with transaction.atomic():
+        run = (
+            ReportRun.objects.select_for_update(of=("self",))
+            .select_related("cycle__instrument", "member_state")
+            .filter(pk=run_id)
+            .first()
+        )
+        if run is None or run.is_finished:
+            return None
+        if run.state == State.RUNNING and not _is_stale(run, now):
+            return None  # delivered twice while its worker is alive
+        if run.attempts >= run.max_attempts:
+            _fail(run, _gave_up(run), now)
+            return None
+        run.attempts += 1
+        run.state = State.RUNNING
+        run.stage = Stage.GATHERING
+        run.progress = 0
+        run.started_at = now
+        run.heartbeat_at = now
+        run.finished_at = None
+        run.save(
+            update_fields=[
+                "attempts",
+                "state",
+                "stage",
+                "progress",
+                "started_at",
+                "heartbeat_at",
+                "finished_at",
+            ]
+        )
+    return run
+
+
+def _touch(run_id: int, attempt: int, **fields) -> bool:
+    """Beat the run's heartbeat (and move its bar) if this attempt still owns it."""
+    fields["heartbeat_at"] = timezone.now()
+    owned = ReportRun.objects.filter(pk=run_id, state=State.RUNNING, attempts=attempt)
+    return owned.update(**fields) == 1
+
+
+class _Heartbeat:
+    """Progress from the compiling thread, and a beat every few seconds from another.
+
+    WeasyPrint can spend a long while in one call; the beating thread shows the
+    worker is still alive meanwhile. It needs a connection that sees the run, so it
+    is not used inside a transaction (tests running the task eagerly).
+    """
+
+    def __init__(self, run_id: int, attempt: int):
+        self.run_id = run_id
+        self.attempt = attempt
+        self.lost = False
+        self.last: tuple[str, int] | None = None
+        self._stop = threading.Event()
+        self._thread = None
+        if not connection.in_atomic_block:
+            self._thread = threading.Thread(
+                target=self._beat, name=f"report-run-{run_id}-heartbeat", daemon=True
+            )
+            self._thread.start()
+
+    def progress(self, stage: str, percent: int) -> None:
+        if self.lost:
+            raise RunAbandoned
+        if self.last == (stage, percent):
+            return
+        self.last = (stage, percent)
+        if not _touch(self.run_id, self.attempt, stage=stage, progress=percent):
+            self.lost = True
+            raise RunAbandoned
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(settings.REPORT_HEARTBEAT_SECONDS):
+                try:
+                    if not _touch(self.run_id, self.attempt):
+                        self.lost = True
+                        return
+                except Exception:
+                    logger.warning("Report run %s: heartbeat failed", self.run_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def _store(run_id: int, attempt: int, compiled: CompiledReport) -> ReportRun:
+    now = timezone.now()
+    with transaction.atomic():
+        run = (
+            ReportRun.objects.select_for_update(of=("self",))
+            .select_related("cycle", "member_state")
+            .get(pk=run_id)
+        )
+        if run.state != State.RUNNING or run.attempts != attempt:
+            raise RunAbandoned
+        previous = run.pdf.name
+        run.pdf.save(f"{run.pk}.pdf", ContentFile(compiled.pdf), save=False)
+        run.size = len(compiled.pdf)
+        run.sha256 = compiled.sha256
+        run.page_count = compiled.page_count
+        run.stage_seconds = compiled.stage_seconds
+        run.state = State.SUCCEEDED
+        run.stage = Stage.DONE
+        run.progress = 100
+        run.error = ""
+        run.finished_at = now
+        run.heartbeat_at = now
+        run.save()
+        if previous and previous != run.pdf.name:
+            storage = run.pdf.storage
+            transaction.on_commit(partial(storage.delete, previous))
+    return run
+
+
+def _attempt_failed(
+    run_id: int, attempt: int, error: Exception, *, retry: bool
+) -> ReportRun | None:
+    now = timezone.now()
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.state != State.RUNNING or run.attempts != attempt:
+            return run
+        reason = f"{type(error).__name__}: {error}"
+        if retry and run.attempts < run.max_attempts:
+            _requeue(
+                run,
+                _(
+                    "Attempt %(attempt)s of %(max)s failed (%(reason)s); the report "
+                    "will be tried again."
+                )
+                % {"attempt": run.attempts, "max": run.max_attempts, "reason": reason},
+                now,
+            )
+        else:
+            _fail(
+                run,
+                _("The report could not be compiled: %(reason)s") % {"reason": reason},
+                now,
+            )
+    return run
+
+
+def _fail(run: ReportRun, message: str, now: datetime) -> None:
+    run.state = State.FAILED
+    run.error = message
+    run.finished_at = now
+    run.save(update_fields=["state", "error", "finished_at"])
+
+
+def _requeue(run: ReportRun, message: str, now: datetime) -> None:
+    """Queue the run again for its next attempt, after this transaction commits."""
+    run.state = State.QUEUED
+    run.stage = Stage.QUEUED
+    run.progress = 0
+    run.error = message
+    run.queued_at = now
+    run.save(update_fields=["state", "stage", "progress", "error", "queued_at"])
+    transaction.on_commit(partial(_enqueue_quietly, run.pk, run.attempts))
+
+
+def _enqueue_quietly(run_id: int, attempts: int) -> None:
+    # A little later each time, so a passing outage can pass.
+    try:
+        enqueue(run_id, countdown=min(60, 5 * attempts))
+    except (KombuError, OSError) as error:
+        # Still queued: the sweep fails it once it has waited too long.
+        logger.warning("Report run %s not queued again: %s", run_id, error)
+
+
+def _gave_up(run: ReportRun) -> str:
+    return _(
+        "The report was not compiled after %(attempts)s attempts; the last one "
+        "stopped without finishing (%(error)s)."
+    ) % {
+        "attempts": run.attempts,
+        "error": run.error or _("no error was recorded"),
+    }
+
+
+def _is_stale(run: ReportRun, now: datetime) -> bool:
+    last_sign = run.heartbeat_at or run.started_at or run.queued_at
+    stale = timedelta(seconds=settings.REPORT_STALE_SECONDS)
+    return last_sign is None or last_sign < now - stale
+
+
+# --- Sweeping lost runs -------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    requeued: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def report_runs_sweep(
+    *, now: datetime | None = None, runs: QuerySet[ReportRun] | None = None
+) -> SweepResult:
+    """Requeue or fail the runs a worker lost, and those no worker ever took up.
+
+    A running run whose heartbeat stopped more than REPORT_STALE_SECONDS ago goes
+    back to the queue while it has attempts left, and fails after; one running for
+    longer than REPORT_MAX_SECONDS fails; one queued for longer than
+    REPORT_QUEUED_EXPIRY_SECONDS fails with a hint to check the workers.
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.REPORT_STALE_SECONDS)
+    too_long = now - timedelta(seconds=settings.REPORT_MAX_SECONDS)
+    expired = now - timedelta(seconds=settings.REPORT_QUEUED_EXPIRY_SECONDS)
+    candidates = (ReportRun.objects.all() if runs is None else runs).filter(
+        Q(state=State.RUNNING, heartbeat_at__lt=stale)
+        | Q(state=State.RUNNING, heartbeat_at__isnull=True)
+        | Q(state=State.RUNNING, started_at__lt=too_long)
+        | Q(state=State.QUEUED, queued_at__lt=expired)
+    )
+    result = SweepResult()
+    for run_id in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            run = (
+                ReportRun.objects.select_for_update(skip_locked=True)
+                .filter(pk=run_id)
+                .first()
+            )
+            if run is not None:
+                _sweep_one(run, now, result)
+    return result
+
+
+def _sweep_one(run: ReportRun, now: datetime, result: SweepResult) -> None:
+    if (
+        run.state == State.RUNNING
+        and run.started_at
+        and run.started_at < now - (timedelta(seconds=settings.REPORT_MAX_SECONDS))
+    ):
+        minutes = max(1, settings.REPORT_MAX_SECONDS // 60)
+        _fail(
+            run,
+            _(
+                "The report took longer than %(minutes)s minutes, so the portal gave "
+                "up on it; ask for it again, or tell the portal's administrators."
+            )
+            % {"minutes": minutes},
+            now,
+        )
+        result.failed.append(run.pk)
+    elif run.state == State.RUNNING and _is_stale(run, now):
+        lost = _(
+            "The worker compiling the report stopped answering during attempt "
+            "%(attempt)s of %(max)s."
+        ) % {"attempt": run.attempts, "max": run.max_attempts}
+        if run.attempts < run.max_attempts:
+            _requeue(run, lost + " " + _("The report will be tried again."), now)
+            result.requeued.append(run.pk)
+        else:
+            _fail(run, lost + " " + _("No attempt is left; ask for it again."), now)
+            result.failed.append(run.pk)
+    elif (
+        run.state == State.QUEUED
+        and run.queued_at
+        and run.queued_at
+        < now - (timedelta(seconds=settings.REPORT_QUEUED_EXPIRY_SECONDS))
+    ):
+        _fail(
+            run,
+            _(
+                "No worker took the report up. Check that a Celery worker consumes "
+                "the “%(queue)s” queue, then ask again."
+            )
+            % {"queue": settings.REPORTS_QUEUE},
+            now,
+        )
+        result.failed.append(run.pk)
