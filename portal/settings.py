@@ -517,6 +517,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Notifications and reminders
+# Celery beat: every periodic task of the portal.
 CELERY_BEAT_SCHEDULE = {
     # Each reminder is claimed in the database, so an extra run sends nothing twice.
     "deadline-reminders": {
@@ -526,6 +527,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "portal.sweep_notifications",
         "schedule": 60 * 60,
+    },
+    # Report runs whose worker died, found within a minute (reporting.runs).
+    "reports-sweep-lost-runs": {
+        "task": "reporting.tasks.sweep_report_runs",
+        "schedule": 60.0,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -551,12 +557,5 @@ REPORT_QUEUED_EXPIRY_SECONDS = env_int("REPORT_QUEUED_EXPIRY_SECONDS", 6 * 60 * 
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD", 800 * 1024
 )
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "reports-sweep-lost-runs": {
-        "task": "reporting.tasks.sweep_report_runs",
-        "schedule": 60.0,
-    },
-}
 # WeasyPrint logs every page it lays out; the report's progress bar listens instead.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}
