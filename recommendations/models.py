@@ -5,8 +5,18 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -446,6 +456,31 @@ class ProgressUpdateQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=latest)
 
+    def with_deadline(self):
+        """Each update with its state's deadline (``submission_deadline``) read in the
+        list's own query: the state's extension in the cycle, or the cycle's."""
+        extension = CycleExtension.objects.filter(
+            cycle_id=OuterRef("cycle_id"), member_state_id=OuterRef("member_state_id")
+        ).values("deadline")[:1]
+        return self.annotate(
+            listed_deadline=Coalesce(Subquery(extension), F("cycle__deadline"))
+        )
+
+    def with_participation(self, user):
+        """Each update with whether ``user`` wrote or changed it (``took_part``), read
+        in the list's own query."""
+        steps = UpdateEvent.objects.filter(
+            update_id=OuterRef("pk"),
+            actor_id=user.pk,
+            action__in=CONTRIBUTING_ACTIONS,
+        )
+        return self.annotate(
+            participation_of=Value(user.pk),
+            participated=ExpressionWrapper(
+                Q(author_id=user.pk) | Exists(steps), output_field=BooleanField()
+            ),
+        )
+
 
 class ProgressUpdate(models.Model):
     """A state's report of progress on one recommendation in one cycle."""
@@ -573,9 +608,53 @@ class ProgressUpdate(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("recommendations:update", args=[self.pk])
 
+    # The workflow's rules on an update, shared by the services that enforce them and
+    # ``recommendations.permissions.allowed_actions`` that shows what a person may do.
     @property
     def is_editable(self) -> bool:
         return self.review_state in (ReviewState.DRAFT, ReviewState.RETURNED)
+
+    @property
+    def is_submittable(self) -> bool:
+        """A draft, or a returned update being revised."""
+        return self.is_editable
+
+    @property
+    def is_withdrawable(self) -> bool:
+        """Submitted and not yet reviewed."""
+        return self.review_state == ReviewState.SUBMITTED
+
+    @property
+    def is_reviewable(self) -> bool:
+        return self.review_state == ReviewState.SUBMITTED
+
+    @property
+    def is_deletable(self) -> bool:
+        """A draft that was never submitted: anything reviewed keeps its history."""
+        return self.review_state == ReviewState.DRAFT and self.submitted_at is None
+
+    @property
+    def submission_deadline(self) -> datetime:
+        """The deadline of the update's state in its cycle (its extension, if any)."""
+        listed = self.__dict__.get("listed_deadline")  # see ``with_deadline``
+        if listed is not None:
+            return listed
+        return self.cycle.deadline_for(self.member_state)
+
+    def is_late(self, now: datetime) -> bool:
+        """Too late to submit: past the deadline, unless the Secretariat returned the
+        update, which may then be resubmitted until the cycle closes."""
+        return self.returned_at is None and now > self.submission_deadline
+
+    def took_part(self, user) -> bool:
+        """Whether ``user`` wrote or changed the update: someone else reviews it."""
+        if self.__dict__.get("participation_of") == user.pk:  # ``with_participation``
+            return self.participated
+        if self.author_id == user.pk:
+            return True
+        return self.events.filter(
+            actor_id=user.pk, action__in=CONTRIBUTING_ACTIONS
+        ).exists()
 
     @property
     def narrative_is_public(self) -> bool:
@@ -730,6 +809,18 @@ class UpdateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# The steps by which someone takes part in an update, and may then not review it.
+CONTRIBUTING_ACTIONS = [
+    UpdateEvent.Action.CREATED,
+    UpdateEvent.Action.EDITED,
+    UpdateEvent.Action.REVISED,
+    UpdateEvent.Action.SUBMITTED,
+    UpdateEvent.Action.WITHDRAWN,
+    UpdateEvent.Action.EVIDENCE_ADDED,
+    UpdateEvent.Action.EVIDENCE_REMOVED,
+]
 
 
 # --- Notifications and reminders (see recommendations.notifications) --------------

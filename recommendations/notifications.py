@@ -30,10 +30,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.models import User
-from portal.roles import GROUP_NAMES, SECRETARIAT_ROLES
+from recommendations import permissions
 from recommendations.models import (
     MemberState,
-    MemberStateUserObjectPermission,
     Notification,
     ProgressUpdate,
     Recommendation,
@@ -492,30 +491,14 @@ def _deliver_later(notifications: list[Notification]) -> None:
 
 
 def secretariat_users() -> QuerySet[User]:
-    """The Secretariat's reviewers and admins who can sign in."""
-    names = [GROUP_NAMES[role] for role in SECRETARIAT_ROLES]
-    return (
-        User.objects.filter(is_active=True, groups__name__in=names)
-        .distinct()
-        .order_by("pk")
-    )
+    """The Secretariat who can sign in: whoever may review updates, reviewers and
+    admins alike."""
+    return permissions.reviewers()
 
 
 def focal_points_by_state(states: list[MemberState]) -> dict[int, list[User]]:
     """Active focal points of each state: who holds the right to report for it."""
-    rows = (
-        MemberStateUserObjectPermission.objects.filter(
-            content_object__in=states,
-            permission__codename="report_for_memberstate",
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("user_id")
-    )
-    result: dict[int, list[User]] = {}
-    for row in rows:
-        result.setdefault(row.content_object_id, []).append(row.user)
-    return result
+    return permissions.focal_points_of(states)
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:

@@ -1,19 +1,37 @@
-"""May this user do this to this member state? The only module that asks guardian.
+"""May this user do this? The only module of recommendations that asks guardian.
 
 The Secretariat holds these permissions for every state through its groups; a focal
 point holds them as object permissions on its own state. Every view, endpoint, download
-and queryset that touches a state's private data goes through these functions.
+and queryset that touches a state's private data goes through these functions, and
+every decision about what a person may do asks a permission, never a role.
+
+What a person may do with an update is answered once, by ``allowed_actions`` (or
+``Rights.actions`` for a list): pages and the API show it, and the services enforce
+the same rules, on the same predicates (the rights below and the update's own,
+``ProgressUpdate.is_editable`` and its neighbours).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
-from recommendations.models import Evidence, MemberState, ProgressUpdate, ReviewState
+from recommendations.models import (
+    Evidence,
+    MemberState,
+    MemberStateGroupObjectPermission,
+    MemberStateUserObjectPermission,
+    ProgressUpdate,
+    ReportingCycle,
+    ReviewState,
+)
 
 REPORT = "recommendations.report_for_memberstate"
 VIEW_PRIVATE = "recommendations.view_private_memberstate"
@@ -151,12 +169,7 @@ def updates_visible_to(user) -> QuerySet[ProgressUpdate]:
 
 def full_reader(user) -> Callable[[ProgressUpdate], bool]:
     """``can_read_update`` for a whole list: the user's states are fetched once."""
-    if not _active(user):
-        return lambda update: False
-    if user.has_perm(VIEW_PRIVATE):
-        return lambda update: True
-    state_ids = set(states_for(user, VIEW_PRIVATE).values_list("pk", flat=True))
-    return lambda update: update.member_state_id in state_ids
+    return rights_of(user).may_read
 
 
 def get_visible_update_for(user, pk: int) -> ProgressUpdate:
@@ -165,3 +178,212 @@ def get_visible_update_for(user, pk: int) -> ProgressUpdate:
     if update is None:
         raise Http404
     return update
+
+
+# --- Who acts, and how it is recorded ------------------------------------------------
+
+
+def acts_on_behalf(user, member_state: MemberState | None) -> bool:
+    """Whether an update ``user`` files for ``member_state`` is entered on the state's
+    behalf: by someone who reports for every state (the Secretariat), not as one of
+    the state's own focal points. The update records it; its form asks the reference
+    of the state's communication."""
+    return member_state is not None and _active(user) and user.has_perm(REPORT)
+
+
+def reads_every_state(user) -> bool:
+    """Reads every state's private side (the Secretariat): its workspace lists them."""
+    return _active(user) and user.has_perm(VIEW_PRIVATE)
+
+
+def may_file(user, cycle: ReportingCycle, member_state: MemberState | None) -> bool:
+    """Start an update for a state (or the Secretariat's own) in ``cycle``: what
+    ``services.progress_update_create`` checks of the person and the cycle."""
+    return can_report_on(user, member_state) and cycle.is_open
+
+
+# --- What a person may do with an update -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What a person may do with an update now. Each step is true exactly when its
+    service would accept it from this person; what the service then checks of the
+    content (a summary to submit, the checklist to accept, a comment to return, a
+    version that is not stale) is the form's business."""
+
+    read_in_full: bool = False  # drafts, a confidential narrative, evidence
+    edit: bool = False  # and attach or remove evidence
+    submit: bool = False
+    withdraw: bool = False
+    delete: bool = False
+    review: bool = False  # accept or return
+
+    @property
+    def any_change(self) -> bool:
+        return self.edit or self.submit or self.withdraw or self.delete
+
+
+NO_ACTIONS = Actions()
+
+
+def allowed_actions(user, update: ProgressUpdate, *, now=None) -> Actions:
+    """What ``user`` may do with ``update``: the update's page and the API show this,
+    and the services refuse anything else."""
+    if not _active(user):
+        return NO_ACTIONS
+    return _decide(
+        user,
+        update,
+        may_read=can_read_update(user, update),
+        may_change=can_report_on(user, update.member_state),
+        may_review=can_review(user),
+        now=now,
+    )
+
+
+def _decide(
+    user,
+    update: ProgressUpdate,
+    *,
+    may_read: bool,
+    may_change: bool,
+    may_review: bool,
+    now: datetime | None,
+) -> Actions:
+    # Each clause is what the step's service checks, in the same terms: the right
+    # (else PermissionDenied), the open cycle (``_require_open``), then the update's
+    # own rules (``recommendations.models.ProgressUpdate``). The rules that may read
+    # the database (the deadline, who took part) come last, and only when needed.
+    change = may_change and update.cycle.is_open
+    review = may_review and update.cycle.is_open and update.is_reviewable
+    return Actions(
+        read_in_full=may_read,
+        edit=change and update.is_editable,
+        submit=change
+        and update.is_submittable
+        and not update.is_late(now or timezone.now()),
+        withdraw=change and update.is_withdrawable,
+        delete=change and update.is_deletable,
+        review=review and not update.took_part(user),
+    )
+
+
+@dataclass(frozen=True)
+class Rights:
+    """A user's rights, read once for a whole list (``rights_of``): the answers of
+    ``can_report_on``, ``can_read_update`` and ``can_review``, without a query a row."""
+
+    user: object
+    review: bool = False
+    report_for_secretariat: bool = False
+    report_everywhere: bool = False
+    read_everywhere: bool = False
+    report_states: frozenset[int] = frozenset()
+    read_states: frozenset[int] = frozenset()
+
+    def may_report_on(self, member_state_id: int | None) -> bool:
+        if member_state_id is None:
+            return self.report_for_secretariat
+        return self.report_everywhere or member_state_id in self.report_states
+
+    def may_read(self, update: ProgressUpdate) -> bool:
+        if update.member_state_id is None:
+            return self.read_everywhere
+        return self.read_everywhere or update.member_state_id in self.read_states
+
+    def actions(self, update: ProgressUpdate, *, now=None) -> Actions:
+        """``allowed_actions`` for a row of a list prepared by ``for_actions``."""
+        return _decide(
+            self.user,
+            update,
+            may_read=self.may_read(update),
+            may_change=self.may_report_on(update.member_state_id),
+            may_review=self.review,
+            now=now,
+        )
+
+
+def rights_of(user) -> Rights:
+    if not _active(user):
+        return Rights(user)
+    report_everywhere = user.has_perm(REPORT)
+    read_everywhere = user.has_perm(VIEW_PRIVATE)
+    held = {}
+    if not (report_everywhere and read_everywhere):
+        held = _state_permissions(user, [REPORT, VIEW_PRIVATE])
+    return Rights(
+        user,
+        review=user.has_perm(REVIEW),
+        report_for_secretariat=user.has_perm(REPORT_FOR_SECRETARIAT),
+        report_everywhere=report_everywhere,
+        read_everywhere=read_everywhere,
+        report_states=frozenset(held.get(REPORT, ())),
+        read_states=frozenset(held.get(VIEW_PRIVATE, ())),
+    )
+
+
+def _state_permissions(user, perms: list[str]) -> dict[str, set[int]]:
+    """The states on which the user holds each of ``perms`` as an object permission,
+    its own or its groups' (as guardian's checker answers state by state), in one
+    query."""
+    wanted = {
+        "permission__content_type__app_label": "recommendations",
+        "permission__codename__in": [perm.split(".")[1] for perm in perms],
+    }
+    columns = ("content_object_id", "permission__codename")
+    own = MemberStateUserObjectPermission.objects.filter(user=user, **wanted)
+    groups = MemberStateGroupObjectPermission.objects.filter(group__user=user, **wanted)
+    held: dict[str, set[int]] = {}
+    for state_id, codename in own.values_list(*columns).union(
+        groups.values_list(*columns)
+    ):
+        held.setdefault(f"recommendations.{codename}", set()).add(state_id)
+    return held
+
+
+def for_actions(updates: QuerySet[ProgressUpdate], user) -> QuerySet[ProgressUpdate]:
+    """``updates`` with what ``Rights.actions`` reads of each row besides its cycle
+    (select it too), in the list's own query: the deadline, and who took part."""
+    updates = updates.with_deadline()
+    if can_review(user):
+        updates = updates.with_participation(user)
+    return updates
+
+
+# --- Who holds a right: the recipients of notifications -----------------------------
+
+
+def reviewers() -> QuerySet:
+    """Active users who may review updates: the Secretariat's reviewers and admins,
+    through their groups. Superusers hold every right without being granted it, and
+    are not the Secretariat: they are left out."""
+    return (
+        get_user_model()
+        .objects.with_perm(
+            REVIEW,
+            is_active=True,
+            include_superusers=False,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def focal_points_of(states: Iterable[MemberState]) -> dict[int, list]:
+    """Active users who hold the right to report for each state as their own: its
+    focal points (the Secretariat holds it for every state, not per state)."""
+    rows = (
+        MemberStateUserObjectPermission.objects.filter(
+            content_object__in=states,
+            permission__codename=REPORT.split(".")[1],
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    result: dict[int, list] = {}
+    for row in rows:
+        result.setdefault(row.content_object_id, []).append(row.user)
+    return result

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy
 from core import publication
 from core.errors import ConflictError
 from portal.models import User
-from portal.roles import is_secretariat
 from recommendations import notifications, permissions
 from recommendations.evidence import check_upload
 from recommendations.models import (
@@ -132,7 +131,7 @@ def progress_update_create(
         )
     if not recommendation.is_for_secretariat and member_state is None:
         raise ValidationError(_("Choose the member state this update is for."))
-    on_behalf = member_state is not None and is_secretariat(actor)
+    on_behalf = permissions.acts_on_behalf(actor, member_state)
     if on_behalf and not content.on_behalf_reference.strip():
         raise ValidationError(
             {
@@ -206,14 +205,13 @@ def progress_update_submit(
     """Send a draft (or a revised returned update) to the Secretariat for review."""
     with transaction.atomic():
         update = _lock_for_change(update, actor, expected_version)
-        if update.review_state not in (ReviewState.DRAFT, ReviewState.RETURNED):
+        if not update.is_submittable:
             raise WorkflowError(
                 _("Only a draft can be submitted; this update is %(state)s.")
                 % {"state": update.get_review_state_display().lower()}
             )
-        deadline = update.cycle.deadline_for(update.member_state)
-        if update.returned_at is None and timezone.now() > deadline:
-            local = timezone.localtime(deadline, update.cycle.zone)
+        if update.is_late(timezone.now()):
+            local = timezone.localtime(update.submission_deadline, update.cycle.zone)
             raise WorkflowError(
                 _(
                     "The deadline for submissions passed on %(deadline)s (%(zone)s). "
@@ -238,7 +236,7 @@ def progress_update_withdraw(*, update: ProgressUpdate, actor: User) -> Progress
     """Take a submitted update back to draft before the Secretariat reviews it."""
     with transaction.atomic():
         update = _lock_for_change(update, actor, None)
-        if update.review_state != ReviewState.SUBMITTED:
+        if not update.is_withdrawable:
             raise WorkflowError(
                 _("Only a submitted update that is not yet reviewed can be withdrawn.")
             )
@@ -300,7 +298,7 @@ def progress_update_delete(*, update: ProgressUpdate, actor: User) -> None:
     """Delete a draft that was never submitted; anything reviewed keeps its history."""
     with transaction.atomic():
         update = _lock_for_change(update, actor, None)
-        if update.review_state != ReviewState.DRAFT or update.submitted_at is not None:
+        if not update.is_deletable:
             raise WorkflowError(
                 _("Only a draft that was never submitted can be deleted.")
             )
@@ -638,33 +636,16 @@ def _lock_for_review(update: ProgressUpdate, actor: User) -> ProgressUpdate:
         raise PermissionDenied
     locked = _locked(update)
     _require_open(locked.cycle)
-    if locked.review_state != ReviewState.SUBMITTED:
+    if not locked.is_reviewable:
         raise WorkflowError(
             _("Only a submitted update can be reviewed; this one is %(state)s.")
             % {"state": locked.get_review_state_display().lower()}
         )
-    if took_part(locked, actor):
+    if locked.took_part(actor):
         raise WorkflowError(
             _("You wrote or changed this update, so someone else must review it.")
         )
     return locked
-
-
-def took_part(update: ProgressUpdate, actor: User) -> bool:
-    if update.author_id == actor.pk:
-        return True
-    return update.events.filter(
-        actor=actor,
-        action__in=[
-            Action.CREATED,
-            Action.EDITED,
-            Action.REVISED,
-            Action.SUBMITTED,
-            Action.WITHDRAWN,
-            Action.EVIDENCE_ADDED,
-            Action.EVIDENCE_REMOVED,
-        ],
-    ).exists()
 
 
 def _stale(current: ProgressUpdate, expected_version: int) -> StaleUpdateError:
@@ -737,10 +718,13 @@ def _record(
 
 def _require_open(cycle: ReportingCycle) -> None:
     if not cycle.is_open:
-        raise WorkflowError(
-            _("The cycle “%(name)s” is closed: its updates can no longer change.")
-            % {"name": cycle.name}
-        )
+        raise WorkflowError(closed_refusal(cycle))
+
+
+def closed_refusal(cycle: ReportingCycle) -> str:
+    return _("The cycle “%(name)s” is closed: its updates can no longer change.") % {
+        "name": cycle.name
+    }
 
 
 def _require_cycle_manager(actor: User) -> None:
