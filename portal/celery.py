@@ -13,7 +13,12 @@ app.autodiscover_tasks()
 @app.on_after_configure.connect
 def _make_filesystem_broker_folders(sender, **kwargs) -> None:
     """Kombu's filesystem transport expects its folders to exist."""
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in (
+        "data_folder_in",
+        "data_folder_out",
+        "processed_folder",
+        "control_folder",
+    ):
         folder = (sender.conf.broker_transport_options or {}).get(key)
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
