@@ -47,10 +47,17 @@ def review_queue(request):
         recommendation=filters.get("recommendation"),
         submitted_before=timezone.now() - timedelta(days=int(age)) if age else None,
     )
+    rights = permissions.rights_of(request.user)
+    rows = [
+        (update, rights.actions(update))
+        for update in permissions.for_actions(
+            queue.select_related("cycle"), request.user
+        )
+    ]
     return render(
         request,
         "recommendations/review_queue.html",
-        {"cycle": cycle, "form": form, "queue": queue, "now": timezone.now()},
+        {"cycle": cycle, "form": form, "rows": rows, "now": timezone.now()},
     )
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.downloads import attachment
-from portal.roles import is_secretariat
 from recommendations import permissions, selectors, services
 from recommendations.forms import (
     EvidenceForm,
@@ -22,7 +22,7 @@ from recommendations.forms import (
     filled,
     initial_from,
 )
-from recommendations.models import MemberState, ReviewState
+from recommendations.models import MemberState, ProgressUpdate, ReviewState
 from recommendations.services import StaleUpdateError, WorkflowError
 
 
@@ -41,7 +41,7 @@ def _open_cycle_or_404():
 def workspace_home(request):
     """A focal point goes straight to its state; the Secretariat gets a list."""
     states = list(permissions.states_for(request.user, permissions.VIEW_PRIVATE))
-    if is_secretariat(request.user):
+    if permissions.reads_every_state(request.user):
         return render(
             request,
             "recommendations/workspace_home.html",
@@ -72,7 +72,7 @@ def dashboard(request, scope: str):
             "cycle": cycle,
             "deadline": selectors.deadline_for(cycle=cycle, member_state=member_state),
             "themes": selectors.state_dashboard(cycle=cycle, member_state=member_state),
-            "may_report": permissions.can_report_on(request.user, member_state),
+            "may_report": permissions.may_file(request.user, cycle, member_state),
         },
     )
 
@@ -114,7 +114,7 @@ def update_new(request, scope: str, number: int):
     initial, measures, needs = initial_from(previous) if previous else ({}, [], [])
     initial.setdefault("narrative_language", request.LANGUAGE_CODE)
     initial.setdefault("narrative_visibility", "confidential")
-    on_behalf = member_state is not None and is_secretariat(request.user)
+    on_behalf = permissions.acts_on_behalf(request.user, member_state)
     form, measure_set, need_set = _bound_forms(
         request, on_behalf=on_behalf, initial=initial, measures=measures, needs=needs
     )
@@ -151,6 +151,11 @@ def update_new(request, scope: str, number: int):
             "cycle": cycle,
             "previous": previous,
             "deadline": selectors.deadline_for(cycle=cycle, member_state=member_state),
+            # The draft about to be saved, under the same rules as any update.
+            "may_submit": permissions.allowed_actions(
+                request.user,
+                ProgressUpdate(cycle=cycle, member_state=member_state),
+            ).submit,
         },
     )
 
@@ -158,8 +163,10 @@ def update_new(request, scope: str, number: int):
 @login_required
 def update_edit(request, pk: int):
     update = permissions.get_update_for(request.user, pk, to_change=True)
-    if not update.is_editable:
-        messages.error(request, services.edit_refusal(update))
+    prefetch_related_objects([update.cycle], "extensions")  # read twice: once
+    actions = permissions.allowed_actions(request.user, update)
+    if not actions.edit:
+        messages.error(request, _edit_refusal(update))
         return redirect(update)
     initial, measures, needs = initial_from(update)
     form, measure_set, need_set = _bound_forms(
@@ -206,12 +213,20 @@ def update_edit(request, pk: int):
             "recommendation": update.recommendation,
             "cycle": update.cycle,
             "conflict": conflict,
+            "may_submit": actions.submit,
             "deadline": selectors.deadline_for(
                 cycle=update.cycle, member_state=update.member_state
             ),
         },
         status=409 if conflict else 200,
     )
+
+
+def _edit_refusal(update) -> str:
+    """Why someone who reports for the state may not edit the update now."""
+    if not update.cycle.is_open:
+        return services.closed_refusal(update.cycle)
+    return services.edit_refusal(update)
 
 
 def _saved_message(request, update) -> None:
@@ -222,8 +237,8 @@ def _saved_message(request, update) -> None:
 
 
 def _detail_context(request, update, review_form=None) -> dict:
-    may_change = permissions.can_report_on(request.user, update.member_state)
-    is_open = update.cycle.is_open
+    # The deadline is read for the buttons and the page alike: its extensions once.
+    prefetch_related_objects([update.cycle], "extensions")
     return {
         "update": update,
         "scope": _scope_name(update.member_state),
@@ -231,18 +246,7 @@ def _detail_context(request, update, review_form=None) -> dict:
         "needs": update.assistance_needs.all(),
         "evidence": update.evidence.all(),
         "timeline": selectors.update_timeline(update=update),
-        "may_change": may_change and update.is_editable and is_open,
-        "may_withdraw": may_change
-        and update.review_state == ReviewState.SUBMITTED
-        and is_open,
-        "may_delete": may_change
-        and update.review_state == ReviewState.DRAFT
-        and update.submitted_at is None
-        and is_open,
-        "may_review": permissions.can_review(request.user)
-        and update.review_state == ReviewState.SUBMITTED
-        and not services.took_part(update, request.user)
-        and is_open,
+        "actions": permissions.allowed_actions(request.user, update),
         "evidence_form": EvidenceForm(),
         "review_form": review_form or ReviewForm(),
         "deadline": selectors.deadline_for(
@@ -342,7 +346,7 @@ def update_review(request, pk: int):
             messages.error(request, error.message)
             return redirect(update)
     context = _detail_context(request, update, review_form=form)
-    if not context["may_review"]:
+    if not context["actions"].review:
         messages.error(request, _("You cannot review this update."))
         return redirect(update)
     # The review form again, with its errors, on the update's page.
