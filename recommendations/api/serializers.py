@@ -179,6 +179,22 @@ class EvidenceSerializer(serializers.ModelSerializer):
         )
 
 
+class ActionsSerializer(serializers.Serializer):
+    """What you may do with the update now: each is true exactly when the action
+    would be accepted from you (given valid content), as the update's page shows."""
+
+    read_in_full = serializers.BooleanField(
+        help_text="Read its draft text, confidential narrative and evidence."
+    )
+    edit = serializers.BooleanField(
+        help_text="PUT or PATCH it, and attach or remove evidence."
+    )
+    submit = serializers.BooleanField(help_text="POST submit/.")
+    withdraw = serializers.BooleanField(help_text="POST withdraw/.")
+    delete = serializers.BooleanField(help_text="DELETE it.")
+    review = serializers.BooleanField(help_text="POST accept/ or return/.")
+
+
 # Parts of an update that only those who may read it in full see; for everyone
 # else they are null. The narrative and challenges are also shown when the update is
 # accepted and its narrative public.
@@ -230,6 +246,9 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="v1:progress-update-detail", read_only=True
     )
+    actions = serializers.SerializerMethodField(
+        help_text="What you may do with the update now (all false for the public)."
+    )
 
     class Meta:
         model = ProgressUpdate
@@ -259,12 +278,13 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
             "updated_at",
             "submitted_at",
             "reviewed_at",
+            "actions",
         ]
         read_only_fields = fields
 
     def to_representation(self, update: ProgressUpdate) -> dict:
         data = super().to_representation(update)
-        if self.context["full_reader"](update):
+        if self.context["rights"].may_read(update):
             return data
         for name in PRIVATE_FIELDS:
             data[name] = None
@@ -272,6 +292,10 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
             for name in NARRATIVE_FIELDS:
                 data[name] = None
         return data
+
+    @extend_schema_field(ActionsSerializer)
+    def get_actions(self, update: ProgressUpdate) -> dict:
+        return asdict(self.context["rights"].actions(update))
 
     @extend_schema_field(
         serializers.CharField(allow_null=True, help_text="The reviewer's comment.")

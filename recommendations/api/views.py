@@ -3,7 +3,8 @@ doors, selectors and services as the pages.
 
 Reads go through ``permissions.updates_visible_to`` (lists and details alike); writes
 through ``permissions.can_report_on`` / ``can_review`` and then the services, which
-check again, validate and record the step.
+check again, validate and record the step. Each update carries ``actions``: what the
+reader may do with it, from ``permissions.Rights.actions``, on the services' rules.
 """
 
 from django.db.models import Prefetch, QuerySet
@@ -243,22 +244,24 @@ class ProgressUpdateViewSet(
         returns = UpdateEvent.objects.filter(
             action=UpdateEvent.Action.RETURNED
         ).order_by("created_at", "pk")
-        return (
-            permissions.updates_visible_to(self.request.user)
+        user = self.request.user
+        return permissions.for_actions(
+            permissions.updates_visible_to(user)
             .select_related("cycle", "member_state", "recommendation", "author")
             .prefetch_related(
                 "measures",
                 "assistance_needs",
                 "evidence",
                 Prefetch("events", queryset=returns),
-            )
+            ),
+            user,
         )
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
-        if not hasattr(self, "_full_reader"):
-            self._full_reader = permissions.full_reader(self.request.user)
-        context["full_reader"] = self._full_reader
+        if not hasattr(self, "_rights"):  # read once a request, for every row
+            self._rights = permissions.rights_of(self.request.user)
+        context["rights"] = self._rights
         return context
 
     def _shown(self, update: ProgressUpdate, status_code: int = 200) -> Response:
