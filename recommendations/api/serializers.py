@@ -179,7 +179,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         )
 
 
-class ActionsSerializer(serializers.Serializer):
+class ProgressUpdateActionsSerializer(serializers.Serializer):
     """What you may do with the update now: each is true exactly when the action
     would be accepted from you (given valid content), as the update's page shows."""
 
@@ -293,7 +293,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
                 data[name] = None
         return data
 
-    @extend_schema_field(ActionsSerializer)
+    @extend_schema_field(ProgressUpdateActionsSerializer)
     def get_actions(self, update: ProgressUpdate) -> dict:
         return asdict(self.context["rights"].actions(update))
 
