@@ -14,6 +14,10 @@ class RecommendationsConfig(AppConfig):
     verbose_name = _("Recommendations and progress")
 
     def ready(self) -> None:
+        # Notifications are queued by their tasks' names; registered here, they also
+        # run in-process when CELERY_TASK_ALWAYS_EAGER is on.
+        from recommendations import tasks  # noqa: F401
+
         # Edits in the admin change what public pages show: their cache must go.
         for name in (
             "Instrument",

@@ -4,9 +4,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-# Queued by name, the report task runs eagerly here only once registered, as a worker
-# registers it when it starts.
-import reporting.tasks  # noqa: F401
 from reporting.models import ReportRun
 from tests.api.conftest import ROLES, error_of
 
