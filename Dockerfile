@@ -16,6 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY accounts accounts
 COPY core core
 COPY portal portal
 COPY recommendations recommendations

@@ -79,9 +79,9 @@ SESSION_SNIPPET = """
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
-from portal.models import ApiToken
+from accounts.models import ApiToken
 from recommendations.models import MemberState
-from portal.services import user_assign_role
+from accounts.services import user_assign_role
 User = get_user_model()
 user, _ = User.objects.get_or_create(
     username="bench-focal", defaults={"email": "bf@example.org"}
@@ -101,7 +101,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from portal.models import ApiToken, User
+from accounts.models import ApiToken, User
 # The host wrk uses: the test client's own "testserver" is not an allowed host.
 focal = Client(HTTP_HOST="127.0.0.1")
 focal.force_login(User.objects.get(username="bench-focal"))

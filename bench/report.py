@@ -126,8 +126,8 @@ def seed() -> dict:
 
     from django.db import transaction
 
-    from portal.models import Role, User
-    from portal.services import user_assign_role
+    from accounts.models import Role, User
+    from accounts.services import user_assign_role
     from recommendations import services
     from recommendations.models import MemberState, ReportingCycle
     from recommendations.services import MeasureData, NeedData, UpdateContent

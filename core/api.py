@@ -1,6 +1,7 @@
 """What every endpoint of the REST API shares: errors, strict fields, pagination,
 throttling and the schema's error responses. Settings name these classes, so this
-module never imports DRF's views (``portal.api_views`` has the portal's own).
+module never imports DRF's views (``core.api_views`` and each app's API have
+those).
 
 Errors always have one shape, ``{"error": {"code", "message", ...}}``: ``fields`` for
 invalid input, ``changes`` and ``by`` for a save on a stale version. The messages come

@@ -8,13 +8,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from portal.api_views import (
-    ApiTokenListView,
-    ApiTokenView,
-    DocsView,
-    TokenView,
-    not_found,
-)
+from accounts.api import ApiTokenListView, ApiTokenView, TokenView
+from core.api_views import DocsView, not_found
 from recommendations.api import views as recommendation_views
 from reporting import api as reporting_api
 

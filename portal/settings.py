@@ -54,7 +54,9 @@ SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "core",
-    "portal",
+    # Accounts keep the label "portal" they were made under: AUTH_USER_MODEL,
+    # tables and migrations stay portal.*, so deployed databases need no change.
+    "accounts",
     "recommendations",
     "reporting",
     "django.contrib.admin",
@@ -83,24 +85,24 @@ MIDDLEWARE = [
     # Static files before anything that reads the session or the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "portal.middleware.AdminCSPMiddleware",
+    "accounts.middleware.AdminCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Answers to signed-in people: Cache-Control private, no-store.
-    "portal.middleware.PrivateResponseMiddleware",
+    "accounts.middleware.PrivateResponseMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle sessions end; two-factor sign-in is set up where the policy requires it.
-    "portal.middleware.SessionSecurityMiddleware",
+    "accounts.middleware.SessionSecurityMiddleware",
     # Who did it and from where, for the audit trail.
-    "portal.middleware.AuditMiddleware",
+    "accounts.middleware.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lockout into the lockout page or JSON; the
     # portal's own does the same for an address that failed too often.
-    "portal.middleware.AddressLimitMiddleware",
+    "accounts.middleware.AddressLimitMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -134,7 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.roles",
+                "accounts.context_processors.roles",
             ],
         },
     },
@@ -163,7 +165,7 @@ AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses an address with too many failed sign-ins (any usernames), then
     # a locked-out username and address, before any password check.
-    "portal.security.AddressLimitBackend",
+    "accounts.lockout.AddressLimitBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -265,7 +267,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
-AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.security_views.lockout_response"
 # Sign-ins are recorded in the portal's own audit trail (SecurityEvent).
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
@@ -446,7 +448,7 @@ PORTAL_LIMITS = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a request without credentials gets 401, not 403.
-        "portal.security.ApiTokenAuthentication",
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

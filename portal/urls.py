@@ -2,18 +2,20 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import security_views, views
+from accounts import security_views
+from core import health
+from recommendations import views as catalogue_views
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", include("portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 urlpatterns += i18n_patterns(
-    path("", views.home, name="home"),
-    path("accounts/", include("portal.urls_accounts")),
+    path("", catalogue_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
     path("", include("recommendations.urls")),
     path("reports/", include("reporting.urls")),
     path("", include("reporting.public_urls")),

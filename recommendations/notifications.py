@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.models import User
+from accounts.models import User
 from recommendations import permissions
 from recommendations.models import (
     MemberState,

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from core import publication
 from core.errors import ConflictError
-from portal.models import User
 from recommendations import notifications, permissions
 from recommendations.evidence import check_upload
 from recommendations.models import (
@@ -575,7 +575,7 @@ def _apply(update: ProgressUpdate, content: UpdateContent) -> None:
 
 def _replace_lists(update: ProgressUpdate, content: UpdateContent) -> None:
     # One save per row, not bulk_create: the audit trail hears of each one (see
-    # portal.audit). A list saved unchanged is left alone, so it logs nothing.
+    # accounts.audit). A list saved unchanged is left alone, so it logs nothing.
     for model, related, items in (
         (Measure, update.measures, content.measures),
         (AssistanceNeed, update.assistance_needs, content.assistance_needs),

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
+from accounts.models import User
 from core import publication
-from portal.models import User
 from recommendations.models import MemberState, ReportingCycle
 from reporting import permissions as report_permissions
 from reporting import runs

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.models import Role
+from accounts.models import Role
 from tests import factories
 from tests.browser import chromium, playwright  # noqa: F401 - one browser per run
 from tests.celery_support import own_redis  # noqa: F401 - a fixture for every test

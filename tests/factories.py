@@ -1,7 +1,7 @@
 import factory
 
-from portal.models import Role, User
-from portal.services import user_assign_role
+from accounts.models import Role, User
+from accounts.services import user_assign_role
 from recommendations.models import MemberState
 
 PASSWORD = "a-long-test-password-42"
@@ -53,7 +53,7 @@ def content(**overrides):
 RECOVERY_CODES = ["recovery01", "recovery02", "recovery03"]
 
 
-def two_factor(user: User, codes: list[str] | None = None):
+def turn_on_two_factor(user: User, codes: list[str] | None = None):
     """Turn two-factor sign-in on for ``user``: an authenticator app and recovery
     codes (``RECOVERY_CODES`` unless given). Returns the app's device."""
     from django_otp.plugins.otp_static.models import StaticDevice

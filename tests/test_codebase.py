@@ -10,11 +10,19 @@ from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[1]
 RUFF = Path(sys.executable).with_name("ruff")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
 @pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]])
 def test_ruff_is_clean(args):
     result = subprocess.run([RUFF, *args], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_imports_keep_the_layers_and_have_no_cycles():
+    """The contracts in pyproject.toml: reporting, recommendations, accounts, core,
+    one way; no app imports another app's views; no file cycles in an app."""
+    result = subprocess.run([LINT_IMPORTS], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from portal.models import ApiToken, User
+from accounts.models import ApiToken, User
 from recommendations import notifications, services
 from recommendations.models import (
     Evidence,

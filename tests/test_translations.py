@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ["es", "fr", "pt"]
 DOMAINS = ["django", "djangojs"]
 SOURCES = [
+    "accounts",
     "core",
     "portal",
     "recommendations",

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal.models import User
+from accounts.models import User
 from recommendations import permissions, selectors, services
 from recommendations.models import MemberState, ReportingCycle
 from recommendations.questionnaire.columns import MAIN, column_label

@@ -23,9 +23,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from portal.models import User
-from portal.roles import is_secretariat
-from recommendations import services
+from accounts.models import User
+from recommendations import permissions, services
 from recommendations.models import (
     AssistanceNeed,
     Measure,
@@ -348,7 +347,11 @@ class Reader:
         file_version = _as_int(record.get("version"))
         current = row_data.open
         # Who writes the reference: the Secretariat on the state's behalf only.
-        uses_reference = current.on_behalf if current else is_secretariat(actor)
+        uses_reference = (
+            current.on_behalf
+            if current
+            else permissions.acts_on_behalf(actor, row_data.member_state)
+        )
         if not uses_reference:
             content.on_behalf_reference = current.on_behalf_reference if current else ""
         downloaded = _downloaded(row_data, file_update, file_version)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from rest_framework.test import APIClient
 
-from portal.models import ApiToken
+from accounts.models import ApiToken
 from recommendations import services
 from recommendations.models import (
     AssistanceNeed,

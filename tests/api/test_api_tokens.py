@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from portal.models import ApiToken, SecurityEvent
+from accounts.models import ApiToken, SecurityEvent
 from tests.api.conftest import error_of
 from tests.factories import PASSWORD
 from tests.portal.test_settings import start_django

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from portal.models import ApiToken
+from accounts.models import ApiToken
 from recommendations.models import ProgressUpdate
 from tests.api.conftest import error_of
 from tests.factories import PASSWORD

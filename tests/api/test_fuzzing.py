@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.models import ApiToken
+from accounts.models import ApiToken
 from recommendations import services
 from tests.api.conftest import accepted, new_update
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from portal.models import ApiToken, SecurityEvent, SecurityPolicy
-from tests.factories import PASSWORD, RECOVERY_CODES, totp_code, two_factor
+from accounts.models import ApiToken, SecurityEvent, SecurityPolicy
+from tests.factories import PASSWORD, RECOVERY_CODES, totp_code, turn_on_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_the_schema_documents_the_lockout_and_the_code(client):
 
 
 def test_with_two_factor_the_token_needs_a_code(focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     client = APIClient()
 
     missing = ask(client)
@@ -104,7 +104,7 @@ def test_with_two_factor_the_token_needs_a_code(focal_mex):
 
 
 def test_a_code_is_not_accepted_twice(focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     code = totp_code(device)
     assert ask(APIClient(), otp=code).status_code == 200
 
@@ -114,14 +114,14 @@ def test_a_code_is_not_accepted_twice(focal_mex):
 
 
 def test_a_recovery_code_works_once(focal_mex):
-    two_factor(focal_mex)
+    turn_on_two_factor(focal_mex)
 
     assert ask(APIClient(), otp=RECOVERY_CODES[2]).status_code == 200
     assert ask(APIClient(), otp=RECOVERY_CODES[2]).status_code == 400
 
 
 def test_a_code_without_the_right_password_gets_nothing(focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
 
     response = ask(APIClient(), password="guess", otp=totp_code(device))
 
@@ -130,7 +130,7 @@ def test_a_code_without_the_right_password_gets_nothing(focal_mex):
 
 
 def test_wrong_codes_count_towards_the_lockout(focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     attacker = APIClient(REMOTE_ADDR=ATTACKER)
 
     answers = [ask(attacker, otp="000000").status_code for _ in range(5)]
@@ -158,7 +158,7 @@ def test_where_required_and_not_set_up_no_token_is_given(focal_mex, reviewer):
 
 def test_the_throttle_of_the_device_answers_in_the_api_format(settings, focal_mex):
     settings.OTP_TOTP_THROTTLE_FACTOR = 1
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     ask(APIClient(), otp="000000")
 
     too_soon = ask(APIClient(), otp=totp_code(device))

@@ -4,9 +4,9 @@ the page works at 320 px wide and from the keyboard."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from portal.demo import seed_demo_users
-from portal.demo_updates import seed_demo_updates
-from portal.models import User
+from accounts.models import User
+from recommendations.demo import seed_demo_users
+from recommendations.demo_updates import seed_demo_updates
 from recommendations.models import ProgressUpdate, ReportingCycle
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

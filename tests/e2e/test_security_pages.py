@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from portal.models import SecurityEvent
+from accounts.models import SecurityEvent
 from recommendations.models import MemberState
 from tests.factories import PASSWORD
 

@@ -5,7 +5,7 @@ The same people as the Secretariat's groups and the states' object permissions n
 
 import pytest
 
-from portal.models import Role, User
+from accounts.models import Role, User
 from recommendations import notifications
 from tests import factories
 

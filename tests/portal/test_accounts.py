@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from portal.models import Invitation, Role, User
+from accounts.models import Invitation, Role, User
 from recommendations import permissions
 from tests.factories import PASSWORD
 

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-from portal.models import ApiToken, User
+from accounts.models import ApiToken, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from rest_framework.test import APIClient
 
-from portal.models import ApiToken, SecurityEvent, User
+from accounts.models import ApiToken, SecurityEvent, User
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from portal import services
-from portal.models import ApiToken, Invitation, SecurityEvent, SecurityPolicy, User
+from accounts import services
+from accounts.models import ApiToken, Invitation, SecurityEvent, SecurityPolicy, User
 from recommendations.models import (
     CycleExtension,
     Evidence,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.tasks import ping
+from core.tasks import ping
 from tests.celery_support import celery_using, worker_thread
 from tests.environment import REDIS_URL, RUN_ID
 

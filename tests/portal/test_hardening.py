@@ -13,8 +13,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from accounts import sessions, tasks
 from core import limits
-from portal import security, tasks
 from recommendations import services
 from recommendations.models import Recommendation
 from reporting.models import ReportRun
@@ -73,8 +73,8 @@ def test_a_signed_in_visit_is_marked_private_under_host_cookies(settings, review
 
 def started_hours_ago(client: Client, hours: float) -> None:
     session = client.session
-    session[security.STARTED_KEY] = int(time.time() - hours * 3600)
-    session[security.LAST_SEEN_KEY] = int(time.time())  # in use all along
+    session[sessions.STARTED_KEY] = int(time.time() - hours * 3600)
+    session[sessions.LAST_SEEN_KEY] = int(time.time())  # in use all along
     session.save()
 
 
@@ -117,7 +117,7 @@ def test_the_lifetime_comes_from_the_settings(settings, client, focal_mex):
 def test_a_session_from_before_the_rule_ends(client, focal_mex):
     client.force_login(focal_mex)
     session = client.session
-    del session[security.STARTED_KEY]
+    del session[sessions.STARTED_KEY]
     session.save()
 
     assert client.get("/en/workspace/MEX/").status_code == 302

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.shortcuts import get_perms
 
-from portal.roles import is_focal_point, is_secretariat, is_secretariat_admin
-from portal.services import focal_point_unassign
+from accounts.roles import is_focal_point, is_secretariat, is_secretariat_admin
+from accounts.services import focal_point_unassign
 from recommendations import permissions
 from recommendations.models import MemberState
 

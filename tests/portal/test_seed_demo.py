@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from portal.models import User
-from portal.roles import is_focal_point, is_secretariat, is_secretariat_admin
+from accounts.models import User
+from accounts.roles import is_focal_point, is_secretariat, is_secretariat_admin
 from recommendations import permissions
 from recommendations.models import MemberState
 

@@ -11,9 +11,9 @@ from axes.models import AccessAttempt
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from accounts import sessions
+from accounts.models import SecurityEvent
 from core.clients import client_ip
-from portal import security
-from portal.models import SecurityEvent
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +157,7 @@ def test_the_admin_login_is_the_portal_s_login(client, secretariat_admin, focal_
 
 def idle_for(client: Client, minutes: int) -> None:
     session = client.session
-    session[security.LAST_SEEN_KEY] = int(time.time()) - minutes * 60
+    session[sessions.LAST_SEEN_KEY] = int(time.time()) - minutes * 60
     session.save()
 
 

@@ -11,9 +11,9 @@ from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import security
-from portal.models import ApiToken, SecurityEvent, SecurityPolicy
-from tests.factories import PASSWORD, RECOVERY_CODES, totp_code, two_factor
+from accounts import sessions, two_factor
+from accounts.models import ApiToken, SecurityEvent, SecurityPolicy
+from tests.factories import PASSWORD, RECOVERY_CODES, totp_code, turn_on_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def password_step(client: Client, username: str = "maria", next_url: str = ""):
 
 
 def test_the_password_alone_does_not_sign_in_a_user_with_two_factor(focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     client = Client()
 
     response = password_step(client, next_url="/en/workspace/MEX/")
@@ -73,7 +73,7 @@ def test_a_user_without_two_factor_signs_in_with_the_password(focal_mex):
 
 
 def test_a_wrong_code_does_not_sign_in(focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     client = Client()
     password_step(client)
 
@@ -88,7 +88,7 @@ def test_a_wrong_code_does_not_sign_in(focal_mex):
 
 
 def test_a_code_is_never_accepted_twice(focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     code = totp_code(device)
     first = Client()
     password_step(first)
@@ -106,7 +106,7 @@ def test_a_code_is_never_accepted_twice(focal_mex):
 
 
 def test_a_recovery_code_signs_in_once(focal_mex):
-    two_factor(focal_mex)
+    turn_on_two_factor(focal_mex)
     client = Client()
     password_step(client)
 
@@ -122,7 +122,7 @@ def test_a_recovery_code_signs_in_once(focal_mex):
 
 
 def test_wrong_codes_count_towards_the_lockout(focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     client = Client(REMOTE_ADDR="198.51.100.66")
     password_step(client)
 
@@ -136,7 +136,7 @@ def test_wrong_codes_count_towards_the_lockout(focal_mex):
 
 def test_the_device_slows_down_after_a_wrong_code(settings, focal_mex):
     settings.OTP_TOTP_THROTTLE_FACTOR = 1
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     client = Client()
     password_step(client)
     client.post(CODE, {"code": "000000"})
@@ -150,13 +150,13 @@ def test_the_device_slows_down_after_a_wrong_code(settings, focal_mex):
 
 
 def test_the_code_step_needs_a_fresh_password_step(settings, focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     client = Client()
     assert client.get(CODE).status_code == 302  # no password step at all
 
     password_step(client)
     session = client.session
-    session[security.PENDING_KEY]["at"] -= settings.TWO_FACTOR_PENDING_SECONDS + 1
+    session[sessions.PENDING_KEY]["at"] -= settings.TWO_FACTOR_PENDING_SECONDS + 1
     session.save()
     response = client.post(CODE, {"code": totp_code(device)}, follow=True)
 
@@ -169,7 +169,7 @@ def test_a_session_opened_before_two_factor_was_turned_on_ends(client, focal_mex
     client.force_login(focal_mex)
     assert client.get("/en/workspace/MEX/").status_code == 200
 
-    two_factor(focal_mex)  # turned on from another browser
+    turn_on_two_factor(focal_mex)  # turned on from another browser
 
     assert client.get("/en/workspace/MEX/").status_code == 302
     assert not signed_in(client)
@@ -209,7 +209,7 @@ def test_turning_two_factor_on_shows_a_qr_code_and_recovery_codes_once(
         .count("<li><code>")
         == 0
     )
-    assert security.has_two_factor(focal_mex)
+    assert two_factor.has_two_factor(focal_mex)
     assert not ApiToken.objects.filter(user=focal_mex).exists()  # got without a code
     revoked = SecurityEvent.objects.get(kind="token_revoked")
     assert revoked.detail == "all (2): two_factor_enabled"
@@ -222,19 +222,19 @@ def test_turning_two_factor_on_shows_a_qr_code_and_recovery_codes_once(
 
 
 def test_turning_two_factor_off_needs_a_code(client, focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     password_step(client)
     client.post(CODE, {"code": totp_code(device)})
     ApiToken.objects.create(user=focal_mex, name="got with a code")
 
     refused = client.post("/en/accounts/security/two-factor/off/", {"code": "000000"})
-    assert refused.status_code == 200 and security.has_two_factor(focal_mex)
+    assert refused.status_code == 200 and two_factor.has_two_factor(focal_mex)
     done = client.post(
         "/en/accounts/security/two-factor/off/", {"code": totp_code(device, 1)}
     )
 
     assert done.status_code == 302
-    assert not security.has_two_factor(focal_mex)
+    assert not two_factor.has_two_factor(focal_mex)
     assert not StaticToken.objects.filter(device__user=focal_mex).exists()
     assert not ApiToken.objects.filter(user=focal_mex).exists()
     client.post("/en/accounts/logout/")
@@ -242,7 +242,7 @@ def test_turning_two_factor_off_needs_a_code(client, focal_mex):
 
 
 def test_new_recovery_codes_replace_the_old_ones(client, focal_mex):
-    device = two_factor(focal_mex)
+    device = turn_on_two_factor(focal_mex)
     password_step(client)
     client.post(CODE, {"code": totp_code(device)})
 
@@ -339,7 +339,7 @@ def test_only_secretariat_admins_set_the_policy(client, reviewer, secretariat_ad
 def test_a_new_policy_revokes_the_tokens_of_those_without_two_factor(
     client, secretariat_admin, focal_mex, focal_bra, reviewer
 ):
-    two_factor(focal_bra)
+    turn_on_two_factor(focal_bra)
     for user in (focal_mex, focal_bra, reviewer):
         ApiToken.objects.create(user=user)
     client.force_login(secretariat_admin)
@@ -357,7 +357,7 @@ def test_a_new_policy_revokes_the_tokens_of_those_without_two_factor(
 
 
 def test_an_admin_resets_a_lost_phone(client, secretariat_admin, focal_mex):
-    two_factor(focal_mex)
+    turn_on_two_factor(focal_mex)
     ApiToken.objects.create(user=focal_mex, name="state system")
     client.force_login(secretariat_admin)
     assert (
@@ -366,7 +366,7 @@ def test_an_admin_resets_a_lost_phone(client, secretariat_admin, focal_mex):
 
     client.post(f"/en/accounts/users/{focal_mex.pk}/reset-two-factor/")
 
-    assert not security.has_two_factor(focal_mex)
+    assert not two_factor.has_two_factor(focal_mex)
     event = SecurityEvent.objects.get(kind="two_factor_reset")
     assert event.user == focal_mex and event.actor == secretariat_admin
     assert not ApiToken.objects.filter(user=focal_mex).exists()
@@ -376,9 +376,9 @@ def test_an_admin_resets_a_lost_phone(client, secretariat_admin, focal_mex):
 
 
 def test_only_admins_reset_two_factor(client, reviewer, focal_mex):
-    two_factor(focal_mex)
+    turn_on_two_factor(focal_mex)
     client.force_login(reviewer)
 
     response = client.post(f"/en/accounts/users/{focal_mex.pk}/reset-two-factor/")
 
-    assert response.status_code == 403 and security.has_two_factor(focal_mex)
+    assert response.status_code == 403 and two_factor.has_two_factor(focal_mex)

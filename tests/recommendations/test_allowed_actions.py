@@ -22,7 +22,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from portal.models import Role
+from accounts.models import Role
 from recommendations import permissions, services
 from recommendations.models import (
     CycleExtension,

@@ -17,7 +17,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from portal.models import Role
+from accounts.models import Role
 from recommendations import services
 from recommendations.models import (
     AssistanceNeed,

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from portal.demo import seed_demo_users
-from portal.demo_updates import seed_demo_updates
-from portal.models import User
+from accounts.models import User
+from recommendations.demo import seed_demo_users
+from recommendations.demo_updates import seed_demo_updates
 from recommendations.models import (
     MemberState,
     Recommendation,

@@ -5,7 +5,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -14,39 +13,29 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from kombu.exceptions import OperationalError
 
+from accounts import permissions, services, tasks
+from accounts.forms import AcceptInvitationForm, InvitationForm
+from accounts.models import Invitation, User
+from accounts.roles import role_labels
 from core import limits
 from core.clients import client_ip
-from portal import services, tasks
-from portal.forms import AcceptInvitationForm, InvitationForm
-from portal.models import Invitation, User
-from portal.roles import is_secretariat_admin, role_labels
-from recommendations.models import MemberStateUserObjectPermission
 
 logger = logging.getLogger(__name__)
 
 
 def _require_user_manager(user) -> None:
-    if not is_secretariat_admin(user):
+    if not permissions.can_manage_users(user):
         raise PermissionDenied
 
 
 @login_required
 def user_list(request):
     _require_user_manager(request.user)
-    state_perms = MemberStateUserObjectPermission.objects.filter(
-        permission__codename="report_for_memberstate"
-    ).select_related("content_object")
-    users = User.objects.order_by("username").prefetch_related(
-        "groups",
-        Prefetch(
-            "memberstateuserobjectpermission_set",
-            queryset=state_perms,
-            to_attr="state_permissions",
-        ),
-    )
-    users = list(users)
+    users = list(User.objects.order_by("username").prefetch_related("groups"))
+    states = permissions.states_reported_for(users)
     for account in users:
         account.role_labels = role_labels(account)
+        account.states = states.get(account.pk, [])
     return render(
         request,
         "portal/user_list.html",

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from portal.models import Role, User
-from portal.services import user_assign_role
+from accounts.models import Role, User
+from accounts.services import user_assign_role
 from recommendations.models import MemberState
 
 

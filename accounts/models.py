@@ -5,8 +5,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken, AuthTokenManager
@@ -14,7 +12,7 @@ from knox.settings import CONSTANTS as KNOX
 
 
 class Role(models.TextChoices):
-    """The portal's roles; each is a group of the same name (see portal.roles)."""
+    """The portal's roles; each is a group of the same name (see accounts.roles)."""
 
     FOCAL_POINT = "focal_point", _("National focal point")
     REVIEWER = "reviewer", _("Secretariat reviewer")
@@ -120,7 +118,7 @@ class Invitation(models.Model):
         )
 
 
-# --- Security: the two-factor policy and the sign-in audit trail (portal.security) --
+# --- Security: the two-factor policy and the sign-in trail (two_factor, audit) ---
 
 
 class SecurityPolicy(models.Model):
@@ -230,7 +228,7 @@ class SecurityEvent(models.Model):
         raise ValueError("Security events are never deleted.")
 
 
-# --- API tokens (portal.security, token section) ----------------------------------
+# --- API tokens (accounts.tokens) -------------------------------------------------
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -267,32 +265,3 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return self.name or str(self.id)
-
-
-@receiver(post_save, sender=User, dispatch_uid="portal.api_tokens_follow_the_account")
-def _api_tokens_follow_the_account(sender, instance, created, update_fields, **kwargs):
-    """A new password (changed, reset, set by an admin, or made unusable) or a
-    deactivation revokes all of the user's API tokens.
-
-    Checked on the model, not in the views: Django's own password views, the
-    admin's forms, ``changepassword`` and the Users page all end in ``save()``, and
-    a door added later cannot forget it. ``_password`` is set by
-    ``set_password()`` alone (not by the rehash of a password at sign-in). A
-    ``QuerySet.update()`` sends no signal, but knox refuses an inactive user's token
-    at every request all the same.
-    """
-    if created or kwargs.get("raw"):
-        return
-    from portal import audit, security
-
-    fields = set(update_fields) if update_fields is not None else None
-    request = audit.current_request.get()
-    new_password = instance._password is not None or not instance.has_usable_password()
-    if (fields is None or "password" in fields) and new_password:
-        security.api_tokens_revoke_all(
-            user=instance, reason="password_changed", request=request
-        )
-    if (fields is None or "is_active" in fields) and not instance.is_active:
-        security.api_tokens_revoke_all(
-            user=instance, reason="deactivated", request=request
-        )

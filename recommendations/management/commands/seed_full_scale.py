@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.fullscale import seed_full_scale
+from recommendations.fullscale import seed_full_scale
 
 
 class Command(BaseCommand):

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import Role, User
-from portal.services import user_assign_role
+from accounts.models import Role, User
+from accounts.services import user_assign_role
 from recommendations.models import (
     AssistanceNeed,
     Instrument,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.backup import BackupError, create_backup, default_name
+from recommendations.backup import BackupError, create_backup, default_name
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import security
-from portal.models import Invitation, SecurityEvent, SecurityPolicy, User
+from accounts import two_factor
+from accounts.models import Invitation, SecurityEvent, SecurityPolicy, User
 
 
 @admin.register(User)
@@ -32,7 +32,7 @@ class UserAdmin(BaseUserAdmin):
         ("Portal", {"fields": ["language"]}),
     ]
 
-    # Rights change on the Users page, through the role services (portal.services),
+    # Rights change on the Users page, through the role services (accounts.services),
     # never here: a Secretariat admin (staff with change_user) could otherwise make
     # itself superuser, or give itself any permission or group. Superusers are made
     # on the command line (createsuperuser) alone.
@@ -63,7 +63,7 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class GroupAdmin(BaseGroupAdmin):
-    """The roles' groups hold the permissions portal.roles gives them (set again
+    """The roles' groups hold the permissions accounts.roles gives them (set again
     after every migrate): read here, changed by a superuser alone."""
 
     def has_add_permission(self, request) -> bool:
@@ -116,7 +116,7 @@ class SecurityPolicyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        security.security_policy_update(
+        two_factor.security_policy_update(
             actor=request.user,
             require_secretariat=obj.require_two_factor_secretariat,
             require_focal_points=obj.require_two_factor_focal_points,

@@ -1,15 +1,17 @@
 """Sign-in in two steps, the account's security page (two-factor sign-in, API
 tokens), and the policy that requires two-factor sign-in. The work is done in
-portal.security."""
+accounts' lockout, two_factor, sessions and tokens modules."""
 
 from __future__ import annotations
+
+import math
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,10 +23,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from portal import security
-from portal.forms import SecurityPolicyForm, TwoFactorCodeForm, TwoFactorConfirmForm
-from portal.models import User
-from portal.roles import is_secretariat_admin
+from accounts import lockout, permissions, sessions, tokens, two_factor
+from accounts.audit import door_of
+from accounts.forms import SecurityPolicyForm, TwoFactorCodeForm, TwoFactorConfirmForm
+from accounts.lockout import ADDRESS_LIMITED, lockout_seconds
+from accounts.models import SecurityEvent, User
 
 RECOVERY_CODES_KEY = "portal_recovery_codes"
 
@@ -37,8 +40,8 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
-        if security.has_two_factor(user):
-            security.pending_login_start(
+        if two_factor.has_two_factor(user):
+            sessions.pending_login_start(
                 self.request, user=user, next_url=self.get_success_url()
             )
             return redirect("login-code")
@@ -59,26 +62,26 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 @never_cache
 def login_code(request: HttpRequest) -> HttpResponse:
     """The code step of a sign-in: a code from the app, or a recovery code."""
-    pending = security.pending_login(request)
+    pending = sessions.pending_login(request)
     if pending is None:
         messages.error(
             request, _("Your sign-in took too long or was interrupted. Start again.")
         )
         return redirect("login")
     user, data = pending
-    if security.signin_locked(request, user.get_username()):
-        return security.lockout_response(request)
+    if lockout.signin_locked(request, user.get_username()):
+        return lockout_response(request)
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device = security.two_factor_verify(
+            device = two_factor.two_factor_verify(
                 user=user, code=form.cleaned_data["code"]
             )
-        except security.TwoFactorError as error:
-            security.signin_failed(request, username=user.get_username(), reason="code")
+        except two_factor.TwoFactorError as error:
+            lockout.signin_failed(request, username=user.get_username(), reason="code")
             form.add_error("code", error.message)
         else:
-            security.pending_login_finish(request, user=user, device=device, data=data)
+            sessions.pending_login_finish(request, user=user, device=device, data=data)
             if isinstance(device, StaticDevice):
                 messages.warning(
                     request,
@@ -87,7 +90,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                         "%(count)d left. Make new ones on your account's security "
                         "page."
                     )
-                    % {"count": security.recovery_codes_left(user)},
+                    % {"count": two_factor.recovery_codes_left(user)},
                 )
             return redirect(_safe_next(request, data.get("next")))
     return render(request, "registration/login_code.html", {"form": form})
@@ -114,11 +117,11 @@ def account_security(request: HttpRequest) -> HttpResponse:
         request,
         "portal/security/account.html",
         {
-            "two_factor_on": security.has_two_factor(user),
-            "two_factor_required": security.two_factor_required(user),
-            "recovery_codes_left": security.recovery_codes_left(user),
-            "can_edit_policy": is_secretariat_admin(user),
-            "api_tokens": security.api_tokens_of(user=user),
+            "two_factor_on": two_factor.has_two_factor(user),
+            "two_factor_required": two_factor.two_factor_required(user),
+            "recovery_codes_left": two_factor.recovery_codes_left(user),
+            "can_edit_policy": permissions.can_change_security_policy(user),
+            "api_tokens": tokens.api_tokens_of(user=user),
             "api_token_days": settings.API_TOKEN_DAYS,
         },
     )
@@ -128,7 +131,7 @@ def _revoke_api_tokens(request: HttpRequest) -> HttpResponse:
     """The page's buttons: revoke one of the user's own tokens (``revoke``, its
     id; anyone else's is a 404) or all of them (``revoke_all``)."""
     if "revoke_all" in request.POST:
-        count = security.api_tokens_revoke_all(
+        count = tokens.api_tokens_revoke_all(
             user=request.user, reason="owner", request=request
         )
         messages.success(
@@ -139,10 +142,10 @@ def _revoke_api_tokens(request: HttpRequest) -> HttpResponse:
             % {"count": count},
         )
     else:
-        token = security.api_token_for(
+        token = tokens.api_token_for(
             user=request.user, token_id=request.POST.get("revoke", "")
         )
-        security.api_token_revoke(token=token, actor=request.user, request=request)
+        tokens.api_token_revoke(token=token, actor=request.user, request=request)
         messages.success(
             request,
             _("The API token “%(name)s” is revoked.") % {"name": token.name}
@@ -157,16 +160,16 @@ def _revoke_api_tokens(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Scan the QR code (or type the secret), confirm with a code from the app."""
     user = request.user
-    if security.has_two_factor(user):
+    if two_factor.has_two_factor(user):
         return redirect("account-security")
-    device = security.totp_setup_start(user=user)
+    device = two_factor.totp_setup_start(user=user)
     form = TwoFactorConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = security.totp_setup_confirm(
+            codes = two_factor.totp_setup_confirm(
                 user=user, code=form.cleaned_data["code"], request=request
             )
-        except security.TwoFactorError as error:
+        except two_factor.TwoFactorError as error:
             form.add_error("code", error.message)
         else:
             request.session[RECOVERY_CODES_KEY] = codes
@@ -175,18 +178,18 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             if next_url:
                 request.session["portal_after_codes"] = next_url
             return redirect("two-factor-recovery-codes")
-    secret = security.totp_secret(device)
+    secret = two_factor.totp_secret(device)
     return render(
         request,
         "portal/security/setup.html",
         {
             "form": form,
-            "qr_code": security.qr_code_svg(
+            "qr_code": two_factor.qr_code_svg(
                 device.config_url,
                 label=_("QR code to scan with your authenticator app"),
             ),
             "secret": secret,
-            "required": security.two_factor_required(user),
+            "required": two_factor.two_factor_required(user),
         },
     )
 
@@ -207,15 +210,15 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("code")
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
-    if not security.has_two_factor(request.user):
+    if not two_factor.has_two_factor(request.user):
         return redirect("account-security")
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = security.recovery_codes_regenerate(
+            codes = two_factor.recovery_codes_regenerate(
                 user=request.user, code=form.cleaned_data["code"], request=request
             )
-        except security.TwoFactorError as error:
+        except two_factor.TwoFactorError as error:
             form.add_error("code", error.message)
         else:
             request.session[RECOVERY_CODES_KEY] = codes
@@ -238,20 +241,20 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("code")
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
-    if not security.has_two_factor(request.user):
+    if not two_factor.has_two_factor(request.user):
         return redirect("account-security")
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            security.two_factor_disable(
+            two_factor.two_factor_disable(
                 user=request.user, code=form.cleaned_data["code"], request=request
             )
-        except security.TwoFactorError as error:
+        except two_factor.TwoFactorError as error:
             form.add_error("code", error.message)
         else:
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("account-security")
-    required = security.two_factor_required(request.user)
+    required = two_factor.two_factor_required(request.user)
     return render(
         request,
         "portal/security/confirm_with_code.html",
@@ -282,9 +285,9 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def security_policy(request: HttpRequest) -> HttpResponse:
-    if not is_secretariat_admin(request.user):
+    if not permissions.can_change_security_policy(request.user):
         raise PermissionDenied
-    policy = security.security_policy()
+    policy = two_factor.security_policy()
     form = SecurityPolicyForm(
         request.POST or None,
         initial={
@@ -293,7 +296,7 @@ def security_policy(request: HttpRequest) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        security.security_policy_update(
+        two_factor.security_policy_update(
             actor=request.user,
             require_secretariat=form.cleaned_data["require_two_factor_secretariat"],
             require_focal_points=form.cleaned_data["require_two_factor_focal_points"],
@@ -308,10 +311,10 @@ def security_policy(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
-    if not is_secretariat_admin(request.user):
+    if not permissions.can_manage_users(request.user):
         raise PermissionDenied
     account = get_object_or_404(User, pk=pk)
-    security.two_factor_reset(user=account, actor=request.user, request=request)
+    two_factor.two_factor_reset(user=account, actor=request.user, request=request)
     messages.success(
         request,
         _(
@@ -321,3 +324,63 @@ def reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
         % {"username": account.get_username()},
     )
     return redirect("user-list")
+
+
+# --- Refused sign-ins (django-axes calls lockout_response) --------------------------
+
+
+def lockout_response(
+    request: HttpRequest, original_response=None, credentials: dict | None = None
+) -> HttpResponse:
+    """What django-axes answers a locked-out sign-in: the API's JSON error or the
+    lockout page, both 429 with Retry-After."""
+    seconds = lockout_seconds(request)
+    message = _(
+        "Too many failed sign-ins for this username from your address. "
+        "Try again in %(minutes)d minutes, or ask the OAS Secretariat to unlock "
+        "your account."
+    ) % {"minutes": _minutes(seconds)}
+    return _refusal(
+        request,
+        code="locked_out",
+        message=message,
+        seconds=seconds,
+        template="registration/locked_out.html",
+    )
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def _refusal(
+    request: HttpRequest, *, code: str, message: str, seconds: int, template: str
+) -> HttpResponse:
+    """429 with Retry-After: the API's JSON error, or a page saying why."""
+    if door_of(request) == SecurityEvent.Door.API:
+        response: HttpResponse = JsonResponse(
+            {"error": {"code": code, "message": message}}, status=429
+        )
+    else:
+        response = render(request, template, {"message": message}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def address_limited_response(request: HttpRequest) -> HttpResponse | None:
+    """The answer to a sign-in refused for its address, if it was."""
+    seconds = getattr(request, ADDRESS_LIMITED, 0)
+    if not seconds:
+        return None
+    message = _(
+        "Too many failed sign-ins from your address. Try again in %(minutes)d "
+        "minutes. If colleagues share your network, one of them may have mistyped "
+        "a password several times."
+    ) % {"minutes": _minutes(seconds)}
+    return _refusal(
+        request,
+        code="address_limited",
+        message=message,
+        seconds=seconds,
+        template="registration/too_many.html",
+    )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 def _sync_role_groups(sender, using="default", **kwargs) -> None:
     from django.contrib.auth.management import create_permissions
 
-    from portal.roles import ensure_role_groups
+    from accounts.roles import ensure_role_groups
 
     # Permissions of apps migrated after this one do not exist yet: make them now.
     for app_config in apps.get_app_configs():
@@ -14,8 +14,11 @@ def _sync_role_groups(sender, using="default", **kwargs) -> None:
     ensure_role_groups()
 
 
-class PortalConfig(AppConfig):
-    name = "portal"
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    # The label the app had as "portal": its tables, migrations, permissions and
+    # AUTH_USER_MODEL ("portal.User") stay as deployed databases know them.
+    label = "portal"
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
@@ -29,9 +32,10 @@ def _connect_audit_trail() -> None:
     from auditlog.models import LogEntry
     from axes.signals import user_locked_out
     from django.contrib.auth import signals as auth_signals
-    from django.db.models.signals import pre_save
+    from django.db.models.signals import post_save, pre_save
 
-    from portal import audit, security
+    from accounts import audit, lockout, tokens
+    from accounts.models import User
 
     audit.register_models()
     for signal, receiver in (
@@ -40,10 +44,15 @@ def _connect_audit_trail() -> None:
         (auth_signals.user_login_failed, audit.on_login_failed),
         (user_locked_out, audit.on_locked_out),
     ):
-        signal.connect(receiver, dispatch_uid=f"portal.audit.{receiver.__name__}")
+        signal.connect(receiver, dispatch_uid=f"accounts.audit.{receiver.__name__}")
     pre_save.connect(
-        audit.fill_actor, sender=LogEntry, dispatch_uid="portal.audit.fill_actor"
+        audit.fill_actor, sender=LogEntry, dispatch_uid="accounts.audit.fill_actor"
     )
     auth_signals.user_login_failed.connect(
-        security.on_login_failed, dispatch_uid="portal.security.on_login_failed"
+        lockout.on_login_failed, dispatch_uid="accounts.lockout.on_login_failed"
+    )
+    post_save.connect(
+        tokens.follow_the_account,
+        sender=User,
+        dispatch_uid="accounts.tokens.follow_the_account",
     )

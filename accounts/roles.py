@@ -6,7 +6,7 @@ A focal point's rights are object permissions on its own member state (see
 
 from django.contrib.auth.models import Group, Permission
 
-from portal.models import Role
+from accounts.models import Role
 
 # Object permissions a focal point holds on its own state, and on no other.
 FOCAL_POINT_STATE_PERMISSIONS = [

@@ -18,9 +18,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import audit, security_views, sessions, two_factor
+from accounts.models import SecurityEvent
 from core.clients import client_ip
-from portal import audit, security
-from portal.models import SecurityEvent
 
 # What a user who must set up two-factor sign-in may still open.
 SETUP_ALLOWED = {
@@ -49,8 +49,8 @@ class SessionSecurityMiddleware:
         if not user.is_authenticated:
             return None
         is_api = request.path_info.startswith("/api/")
-        if security.session_lifetime_over(request):
-            security.session_end(
+        if sessions.session_lifetime_over(request):
+            sessions.session_end(
                 request, kind=SecurityEvent.Kind.SESSION_EXPIRED, detail="lifetime"
             )
             if is_api:
@@ -66,9 +66,9 @@ class SessionSecurityMiddleware:
                 % {"hours": hours},
             )
             return redirect_to_login(request.get_full_path())
-        if security.session_idle_expired(request, user):
-            minutes = max(1, request.session.get(security.IDLE_LIMIT_KEY, 0) // 60)
-            security.session_end(
+        if sessions.session_idle_expired(request, user):
+            minutes = max(1, request.session.get(sessions.IDLE_LIMIT_KEY, 0) // 60)
+            sessions.session_end(
                 request, kind=SecurityEvent.Kind.SESSION_EXPIRED, detail="idle"
             )
             if is_api:
@@ -82,10 +82,10 @@ class SessionSecurityMiddleware:
                 % {"minutes": minutes},
             )
             return redirect_to_login(request.get_full_path())
-        if security.session_verified(request):
+        if sessions.session_verified(request):
             return None
-        if security.has_two_factor(user):
-            security.session_end(
+        if two_factor.has_two_factor(user):
+            sessions.session_end(
                 request,
                 kind=SecurityEvent.Kind.SESSION_EXPIRED,
                 detail="opened without the code of two-factor sign-in",
@@ -93,7 +93,7 @@ class SessionSecurityMiddleware:
             if is_api:
                 return None
             return redirect_to_login(request.get_full_path())
-        if security.two_factor_required(user) and not self.allowed(request):
+        if two_factor.two_factor_required(user) and not self.allowed(request):
             if is_api:
                 return JsonResponse(
                     {
@@ -145,14 +145,14 @@ class PrivateResponseMiddleware:
 class AddressLimitMiddleware:
     """A sign-in refused because its address failed too often gets a page (or the
     API's JSON) saying so, not the form's "wrong password" (see
-    ``security.AddressLimitBackend``)."""
+    ``lockout.AddressLimitBackend``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        return security.address_limited_response(request) or response
+        return security_views.address_limited_response(request) or response
 
 
 class AuditMiddleware(AuditlogMiddleware):

@@ -4,10 +4,10 @@ Two tables, both read in the admin and written by nothing else:
 
 - django-auditlog's ``LogEntry``: every create, change and delete of the models
   registered below, with the changed fields, the actor and the client's address
-  (``portal.middleware.AuditMiddleware``);
+  (``accounts.middleware.AuditMiddleware``);
 - ``portal.SecurityEvent``: sign-ins, failed ones, lockouts, sign-outs, expired
   sessions, API tokens issued and changes of two-factor sign-in
-  (the receivers below and ``portal.security``).
+  (the receivers below and ``accounts.sessions``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from contextvars import ContextVar
 
 from django.http import HttpRequest
 
-from portal.models import SecurityEvent
+from accounts.models import SecurityEvent, User
+from core.clients import client_ip
 
 # The request being served, so that an entry saved after DRF authenticated a token
 # (the middleware ran before that) still names its actor.
@@ -53,7 +54,7 @@ def register_models() -> None:
     def model(label: str):
         return apps.get_model(label)
 
-    hidden = {"mask_callable": "portal.audit.mask_all"}
+    hidden = {"mask_callable": "accounts.audit.mask_all"}
 
     # Progress updates and what hangs on them; review transitions are UpdateEvents.
     auditlog.register(model("recommendations.ProgressUpdate"))
@@ -98,29 +99,28 @@ def register_models() -> None:
     auditlog.register(model("reporting.ReportText"))
 
 
-# --- Receivers (connected in PortalConfig.ready) ----------------------------------
+# --- Receivers (connected in AccountsConfig.ready) ----------------------------------
 
 
 def on_logged_in(sender, request, user, **kwargs) -> None:
-    from portal import security
+    from accounts import sessions
 
     if request is None:
         return
-    security.session_started(request, user)
-    security.record_event(
+    sessions.session_started(request, user)
+    record_event(
         kind=SecurityEvent.Kind.SIGNED_IN,
         request=request,
         user=user,
-        detail="two factors" if security.session_verified(request) else "",
+        detail="two factors" if sessions.session_verified(request) else "",
     )
 
 
 def on_logged_out(sender, request, user, **kwargs) -> None:
-    from portal import security
 
     if request is None or user is None:
         return
-    security.record_event(
+    record_event(
         kind=getattr(request, "portal_logout_kind", SecurityEvent.Kind.SIGNED_OUT),
         request=request,
         user=user,
@@ -129,11 +129,8 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    from portal import security
-    from portal.models import User
-
     username = str(credentials.get("username", ""))[:150]
-    security.record_event(
+    record_event(
         kind=SecurityEvent.Kind.SIGN_IN_FAILED,
         request=request,
         user=User.objects.filter(username=username).first() if username else None,
@@ -143,9 +140,8 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
-    from portal import security
 
-    security.record_event(
+    record_event(
         kind=SecurityEvent.Kind.LOCKED_OUT,
         request=request,
         username=username or "",
@@ -162,3 +158,36 @@ def fill_actor(sender, instance, **kwargs) -> None:
     if user is not None and user.is_authenticated:
         instance.actor_id = user.pk
         instance.actor_email = getattr(user, "email", None)
+
+
+# --- The sign-in trail -----------------------------------------------------------
+
+
+def door_of(request: HttpRequest | None) -> str:
+    if request is not None and request.path_info.startswith("/api/"):
+        return SecurityEvent.Door.API
+    return SecurityEvent.Door.WEB
+
+
+def record_event(
+    *,
+    kind: str,
+    request: HttpRequest | None = None,
+    user: User | None = None,
+    username: str = "",
+    actor: User | None = None,
+    detail: str = "",
+) -> SecurityEvent:
+    """Add a row to the sign-in audit trail, with the request's address and client."""
+    return SecurityEvent.objects.create(
+        kind=kind,
+        door=door_of(request),
+        user=user,
+        username=(username or (user.get_username() if user else ""))[:150],
+        actor=actor,
+        detail=detail[:200],
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=(
+            request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else ""
+        ),
+    )

@@ -1,11 +1,7 @@
-"""The portal's own API views: API tokens (issued, listed, revoked), the
-documentation, and JSON for any address under /api/ that names nothing."""
+"""The API's sign-in: the token endpoint, and the caller's own tokens."""
 
 from django.contrib.auth import authenticate
-from django.http import JsonResponse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +11,6 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
@@ -23,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import lockout, tokens, two_factor
+from accounts.models import ApiToken
 from core.api import (
     AnonThrottle,
     ErrorSerializer,
@@ -31,26 +28,6 @@ from core.api import (
     StrictCharField,
     errors,
 )
-from portal import security
-from portal.models import ApiToken
-
-
-@csrf_exempt  # a refusal in JSON whatever the method; it changes nothing
-def not_found(request, *args, **kwargs) -> JsonResponse:
-    """Any address under /api/ that names nothing: JSON too, not the HTML 404 page."""
-    return JsonResponse(
-        {
-            "error": {
-                "code": "not_found",
-                "message": _(
-                    "No such address in the API. Addresses end with a slash; "
-                    "the schema at /api/schema/ lists them."
-                ),
-            }
-        },
-        status=404,
-    )
-
 
 # --- The token endpoint -----------------------------------------------------------
 
@@ -88,19 +65,19 @@ class TokenRequestSerializer(serializers.Serializer):
             raise LockedOut
         if user is None or not user.is_active:
             raise InvalidCredentials
-        if security.has_two_factor(user):
+        if two_factor.has_two_factor(user):
             if not data.get("otp", "").strip():
                 raise OTPRequired
             try:
-                security.two_factor_verify(user=user, code=data["otp"])
-            except security.TwoFactorError as error:
-                security.signin_failed(
+                two_factor.two_factor_verify(user=user, code=data["otp"])
+            except two_factor.TwoFactorError as error:
+                lockout.signin_failed(
                     request, username=user.get_username(), reason="code"
                 )
                 if getattr(request, "axes_locked_out", False):
                     raise LockedOut from error
                 raise OTPInvalid(error.message, code=error.code) from error
-        elif security.two_factor_required(user):
+        elif two_factor.two_factor_required(user):
             raise TwoFactorSetupRequired
         data["user"] = user
         return data
@@ -148,7 +125,7 @@ class LockedOut(exceptions.APIException):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.wait = security.lockout_seconds()
+        self.wait = lockout.lockout_seconds()
 
 
 class TooManyTokens(exceptions.APIException):
@@ -240,10 +217,10 @@ class TokenView(OneValuePerParameter, APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            token, secret = security.api_token_issue(
+            token, secret = tokens.api_token_issue(
                 user=data["user"], name=data.get("name", ""), request=request._request
             )
-        except security.ApiTokenLimitError as error:
+        except tokens.ApiTokenLimitError as error:
             raise TooManyTokens(error.message) from error
         body = TokenSerializer(
             {
@@ -259,7 +236,7 @@ class TokenView(OneValuePerParameter, APIView):
 class ApiTokenSchemeExtension(OpenApiAuthenticationExtension):
     """The schema's name for token sign-in, the same since v1 began."""
 
-    target_class = "portal.security.ApiTokenAuthentication"
+    target_class = "accounts.tokens.ApiTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema) -> dict:
@@ -305,7 +282,7 @@ class ApiTokenListView(OneValuePerParameter, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ApiToken.objects.none()
-        return security.api_tokens_of(user=self.request.user)
+        return tokens.api_tokens_of(user=self.request.user)
 
     @extend_schema(operation_id="auth_tokens_list", tags=["auth"])
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -324,18 +301,8 @@ class ApiTokenView(OneValuePerParameter, APIView):
         responses={204: None, **errors(404)},
     )
     def delete(self, request: Request, id) -> Response:
-        token = security.api_token_for(user=request.user, token_id=id)
-        security.api_token_revoke(
+        token = tokens.api_token_for(user=request.user, token_id=id)
+        tokens.api_token_revoke(
             token=token, actor=request.user, request=request._request
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# --- Interactive documentation ----------------------------------------------------
-
-
-class DocsView(SpectacularSwaggerSplitView):
-    """Swagger UI from the sidecar's static files; its start-up script is a file too,
-    so the page needs no inline script and no CDN."""
-
-    template_name = "api/swagger_ui.html"

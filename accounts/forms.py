@@ -4,8 +4,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import UsernameField
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Role, User
-from recommendations.models import MemberState
+from accounts.models import Invitation, Role, User
 
 
 class InvitationForm(forms.Form):
@@ -17,7 +16,8 @@ class InvitationForm(forms.Form):
     )
     member_state = forms.ModelChoiceField(
         label=_("Member state"),
-        queryset=MemberState.objects.all(),
+        # The states' model, as the invitation names it (recommendations.MemberState).
+        queryset=Invitation._meta.get_field("member_state").related_model.objects.all(),
         required=False,
         to_field_name="iso3",
         help_text=_("Required for a focal point: the state they report for."),

@@ -1,5 +1,7 @@
 """Accounts and roles: invitations, role assignment, deactivation."""
 
+from __future__ import annotations
+
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -10,28 +12,26 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Model
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
-from portal.models import Invitation, Role, User, hash_token
-from portal.roles import FOCAL_POINT_STATE_PERMISSIONS, GROUP_NAMES
-from recommendations.models import MemberState
-from recommendations.permissions import states_for
+from accounts import permissions
+from accounts.models import Invitation, Role, User, hash_token
+from accounts.roles import GROUP_NAMES
 
 
 def user_assign_role(
-    *, user: User, role: str, member_state: MemberState | None = None
+    *, user: User, role: str, member_state: Model | None = None
 ) -> None:
     """Give ``user`` a role; a focal point also gets rights on ``member_state`` only."""
     if role == Role.FOCAL_POINT and member_state is None:
         raise ValidationError(_("A focal point must be linked to a member state."))
     user.groups.add(Group.objects.get(name=GROUP_NAMES[role]))
     if role == Role.FOCAL_POINT:
-        for perm in FOCAL_POINT_STATE_PERMISSIONS:
-            assign_perm(perm, user, member_state)
+        permissions.state_rights_grant(user=user, member_state=member_state)
     if role == Role.ADMIN and not user.is_staff:
         user.is_staff = True  # the admin screens for the catalogue and users
         user.save(update_fields=["is_staff"])
@@ -44,11 +44,10 @@ def forget_cached_rights(user: User) -> None:
         user.__dict__.pop(name, None)
 
 
-def focal_point_unassign(*, user: User, member_state: MemberState) -> None:
-    for perm in FOCAL_POINT_STATE_PERMISSIONS:
-        remove_perm(perm, user, member_state)
+def focal_point_unassign(*, user: User, member_state: Model) -> None:
+    permissions.state_rights_revoke(user=user, member_state=member_state)
     forget_cached_rights(user)
-    if not states_for(user).exists():
+    if not permissions.reports_for_some_state(user):
         user.groups.remove(Group.objects.get(name=GROUP_NAMES[Role.FOCAL_POINT]))
 
 
@@ -64,7 +63,7 @@ def invitation_create(
     email: str,
     role: str,
     invited_by: User,
-    member_state: MemberState | None = None,
+    member_state: Model | None = None,
     first_name: str = "",
     last_name: str = "",
     language: str = "en",

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import DEMO_USERS, seed_demo_users
-from portal.demo_updates import seed_demo_updates
+from recommendations.demo import DEMO_USERS, seed_demo_users
+from recommendations.demo_updates import seed_demo_updates
 from recommendations.models import ReportingCycle
 
 

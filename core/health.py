@@ -1,15 +1,10 @@
+"""Health checks for the load balancer and the orchestrator."""
+
+from celery import current_app
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from portal.celery import app as celery_app
-from recommendations.selectors import catalogue_overview
-
-
-def home(request):
-    return render(request, "portal/home.html", {"overview": catalogue_overview()})
 
 
 @require_GET
@@ -42,7 +37,7 @@ def _check_database() -> str:
 
 def _check_broker() -> str:
     try:
-        with celery_app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:
         return f"error: {type(exc).__name__}"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.backup import BackupError, restore_backup
+from recommendations.backup import BackupError, restore_backup
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal import account_views, security_views
+from accounts import security_views
+from accounts import views as account_views
 
 urlpatterns = [
     # Two steps when the user has two-factor sign-in: password, then a code.

@@ -1,15 +1,7 @@
-import socket
-
 from celery import shared_task
 from django.utils import translation
 
-from portal import services
-
-
-@shared_task
-def ping() -> str:
-    """Answer with the worker's host name: proves a worker took the task."""
-    return f"pong from {socket.gethostname()}"
+from accounts import services
 
 
 @shared_task(

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.db import transaction
 
-from portal.models import User
+from accounts.models import User
 from recommendations import services
 from recommendations.models import (
     AssistanceNeed,
