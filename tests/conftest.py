@@ -4,7 +4,14 @@ import pytest
 
 from accounts.models import Role
 from tests import factories
-from tests.browser import chromium, playwright  # noqa: F401 - one browser per run
+from tests.browser import (  # noqa: F401 - one browser per run, pages for any test
+    chromium,
+    open_page,
+    page,
+    page_problems,
+    playwright,
+    sign_in,
+)
 from tests.celery_support import own_redis  # noqa: F401 - a fixture for every test
 
 

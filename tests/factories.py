@@ -1,10 +1,14 @@
+from datetime import UTC, datetime
+
 import factory
 
 from accounts.models import Role, User
 from accounts.services import user_assign_role
 from recommendations.models import MemberState
+from recommendations.services import REVIEW_CHECKLIST
 
 PASSWORD = "a-long-test-password-42"
+ALL_CHECKED = dict.fromkeys(REVIEW_CHECKLIST, True)  # the whole review checklist
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -75,3 +79,117 @@ def totp_code(device, steps: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + steps * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+# --- Progress updates, as the portal makes them -------------------------------------
+
+
+def progress_update(
+    state,
+    number: int,
+    *,
+    author: User,
+    steps=("submit", "accept"),
+    reviewer: User | None = None,
+    cycle=None,
+    comment: str = "More.",
+    **fields,
+):
+    """An update of ``state`` (a MemberState or its ISO3 code) on recommendation
+    ``number``, filed by ``author`` through the services and taken through ``steps``
+    ("submit", "return", "accept"; none for a draft) by ``reviewer``, exactly as the
+    portal does. ``cycle`` is the open cycle unless given; ``fields`` vary the
+    content (see ``content``)."""
+    from recommendations import services
+    from recommendations.models import Recommendation, ReportingCycle
+
+    if isinstance(state, str):
+        state = MemberState.objects.get(iso3=state)
+    if cycle is None:
+        cycle = ReportingCycle.objects.get(is_open=True)
+    update = services.progress_update_create(
+        actor=author,
+        cycle=cycle,
+        member_state=state,
+        recommendation=Recommendation.objects.get(
+            instrument=cycle.instrument, number=number
+        ),
+        content=content(**fields),
+    )
+    for step in steps:
+        if step == "submit":
+            update = services.progress_update_submit(update=update, actor=author)
+        elif step == "return":
+            update = services.progress_update_return(
+                update=update, actor=reviewer, comment=comment
+            )
+        elif step == "accept":
+            update = services.progress_update_accept(
+                update=update, actor=reviewer, checklist=ALL_CHECKED
+            )
+        else:
+            raise ValueError(f"no such step: {step!r}")
+    return update
+
+
+# --- Report runs -----------------------------------------------------------------
+
+
+def report_run(cycle, **fields):
+    """A report run of ``cycle``, queued now unless ``fields`` say otherwise."""
+    from django.utils import timezone
+
+    from reporting.models import ReportRun
+
+    now = timezone.now()
+    values = {"language": "en", "as_of": now, "queued_at": now, "max_attempts": 3}
+    values.update(fields)
+    return ReportRun.objects.create(cycle=cycle, **values)
+
+
+def finished_report_run(cycle, **fields):
+    """A run that succeeded, with a (tiny) PDF stored."""
+    from django.core.files.base import ContentFile
+
+    from reporting.models import ReportRun
+
+    run = report_run(
+        cycle,
+        state=ReportRun.State.SUCCEEDED,
+        progress=100,
+        stage=ReportRun.Stage.DONE,
+        sha256="0" * 64,
+        page_count=1,
+        **fields,
+    )
+    run.pdf.save(f"{run.pk}.pdf", ContentFile(b"%PDF-1.4 a report"), save=True)
+    return run
+
+
+def running_report_run(cycle, *, attempts=1, beat_ago=0, **fields):
+    """A run some worker is compiling, whose last heartbeat was ``beat_ago`` s ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reporting.models import ReportRun
+
+    beat = timezone.now() - timedelta(seconds=beat_ago)
+    return report_run(
+        cycle,
+        state=ReportRun.State.RUNNING,
+        stage=ReportRun.Stage.RENDERING,
+        progress=50,
+        attempts=attempts,
+        started_at=beat,
+        heartbeat_at=beat,
+        **fields,
+    )
+
+
+# --- Moments of the open cycle the data migration makes ------------------------------
+# It ends on 2027-03-31 at 23:59 in New York: the 14-day reminder falls due on
+# 2027-03-17 at 08:00 New York time, the 3-day one on 2027-03-28.
+
+STEP_14 = datetime(2027, 3, 21, 13, 0, tzinfo=UTC)  # four days into the 14-day step
+STEP_3 = datetime(2027, 3, 29, 13, 0, tzinfo=UTC)

@@ -14,20 +14,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from recommendations import services
-from recommendations.models import (
-    AssistanceNeed,
-    Evidence,
-    Measure,
-    ProgressUpdate,
-    Recommendation,
-    ReportingCycle,
-    UpdateEvent,
-)
+from recommendations.models import ProgressUpdate
 from recommendations.services import NeedData
-from tests.factories import content
-
-ALL_CHECKED = dict.fromkeys(services.REVIEW_CHECKLIST, True)
-ROLES = ["public", "focal_mex", "focal_bra", "reviewer", "secretariat_admin"]
+from tests.factories import progress_update
 
 
 @pytest.fixture(autouse=True)
@@ -86,35 +75,13 @@ def who(request) -> Callable[[str], object]:
     return user
 
 
-def recommendation(number: int) -> Recommendation:
-    return Recommendation.objects.get(number=number, instrument__is_current=True)
-
-
-def new_update(actor, state, number: int, **overrides) -> ProgressUpdate:
-    return services.progress_update_create(
-        actor=actor,
-        cycle=ReportingCycle.objects.get(is_open=True),
-        member_state=state,
-        recommendation=recommendation(number),
-        content=content(**overrides),
-    )
-
-
-def accepted(update, author, reviewer) -> ProgressUpdate:
-    services.progress_update_submit(update=update, actor=author)
-    services.progress_update_accept(
-        update=update, actor=reviewer, checklist=ALL_CHECKED
-    )
-    update.refresh_from_db()
-    return update
-
-
 @pytest.fixture
 def mex_draft(focal_mex, mexico, cycle) -> ProgressUpdate:
-    return new_update(
-        focal_mex,
+    return progress_update(
         mexico,
         3,
+        author=focal_mex,
+        steps=[],
         narrative="Confidential draft narrative.",
         narrative_visibility="confidential",
         challenges="Draft challenges.",
@@ -124,8 +91,7 @@ def mex_draft(focal_mex, mexico, cycle) -> ProgressUpdate:
 
 @pytest.fixture
 def mex_submitted(focal_mex, mexico, cycle) -> ProgressUpdate:
-    update = new_update(focal_mex, mexico, 4)
-    return services.progress_update_submit(update=update, actor=focal_mex)
+    return progress_update(mexico, 4, author=focal_mex, steps=["submit"])
 
 
 @pytest.fixture
@@ -138,60 +104,37 @@ def mex_returned(mex_submitted, reviewer) -> ProgressUpdate:
 @pytest.fixture
 def mex_public(focal_mex, mexico, reviewer, cycle) -> ProgressUpdate:
     """Accepted, with a public narrative."""
-    update = new_update(
-        focal_mex,
+    return progress_update(
         mexico,
         5,
+        author=focal_mex,
+        reviewer=reviewer,
         narrative="Public narrative of Mexico.",
         narrative_visibility="public",
         challenges="Public challenges.",
         on_behalf_reference="",
     )
-    return accepted(update, focal_mex, reviewer)
 
 
 @pytest.fixture
 def mex_confidential(focal_mex, mexico, reviewer, cycle) -> ProgressUpdate:
     """Accepted, with a confidential narrative."""
-    update = new_update(
-        focal_mex,
+    return progress_update(
         mexico,
         6,
+        author=focal_mex,
+        reviewer=reviewer,
         narrative="SECRET narrative of Mexico.",
         narrative_visibility="confidential",
         challenges="SECRET challenges.",
     )
-    return accepted(update, focal_mex, reviewer)
 
 
 @pytest.fixture
 def bra_draft(focal_bra, brazil, cycle) -> ProgressUpdate:
-    return new_update(focal_bra, brazil, 3, narrative="Brazil's draft.")
-
-
-def snapshot() -> dict:
-    """What the database holds of updates, to assert that a denial changed nothing."""
-    return {
-        "updates": sorted(
-            ProgressUpdate.objects.values_list(
-                "pk", "review_state", "version", "summary", "status"
-            )
-        ),
-        "events": UpdateEvent.objects.count(),
-        "measures": Measure.objects.count(),
-        "needs": AssistanceNeed.objects.count(),
-        "evidence": sorted(Evidence.objects.values_list("pk", flat=True)),
-    }
-
-
-def error_of(response) -> dict:
-    """The error object of a refusal, checking the shape every 4xx shares."""
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and error["message"]
-    return error
+    return progress_update(
+        brazil, 3, author=focal_bra, steps=[], narrative="Brazil's draft."
+    )
 
 
 # --- A live server, for the README's script and the fuzzing run -------------------

@@ -12,9 +12,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, SecurityEvent
-from tests.api.conftest import error_of
+from tests.api_client import error_of
+from tests.django_process import start_django
 from tests.factories import PASSWORD
-from tests.portal.test_settings import start_django
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from recommendations.models import ProgressUpdate
-from tests.api.conftest import error_of
+from tests.api_client import error_of
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from recommendations.models import Instrument, Recommendation, Theme
-from tests.api.conftest import ROLES, error_of
+from tests.api_client import ROLES, error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from recommendations import services
 from recommendations.models import Evidence
-from tests.api.conftest import error_of, snapshot
+from tests.api_client import error_of, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import ApiToken
-from recommendations import services
-from tests.api.conftest import accepted, new_update
+from tests import factories
 
 EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "100"))
 SCHEMATHESIS = Path(sys.executable).with_name("st")
@@ -67,16 +66,20 @@ def queue_without_worker():
 @pytest.fixture
 def workload(focal_mex, focal_bra, reviewer, mexico, brazil):
     """Updates in every review state, so that generated ids find some."""
-    accepted(new_update(focal_mex, mexico, 1), focal_mex, reviewer)
-    services.progress_update_submit(
-        update=new_update(focal_mex, mexico, 2), actor=focal_mex
+    update = factories.progress_update
+    update(mexico, 1, author=focal_mex, reviewer=reviewer)
+    update(mexico, 2, author=focal_mex, steps=["submit"])
+    update(
+        mexico,
+        3,
+        author=focal_mex,
+        reviewer=reviewer,
+        steps=["submit", "return"],
+        comment="Dates?",
     )
-    returned = new_update(focal_mex, mexico, 3)
-    services.progress_update_submit(update=returned, actor=focal_mex)
-    services.progress_update_return(update=returned, actor=reviewer, comment="Dates?")
-    new_update(focal_mex, mexico, 4)
-    new_update(focal_bra, brazil, 1, narrative_visibility="confidential")
-    accepted(new_update(focal_bra, brazil, 2), focal_bra, reviewer)
+    update(mexico, 4, author=focal_mex, steps=[])
+    update(brazil, 1, author=focal_bra, steps=[], narrative_visibility="confidential")
+    update(brazil, 2, author=focal_bra, reviewer=reviewer)
 
 
 @pytest.mark.parametrize("role", ["focal_mex", "reviewer"])

@@ -15,9 +15,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from recommendations import permissions, services
+from recommendations import permissions
 from recommendations.models import ProgressUpdate, ReportingCycle
-from tests.api.conftest import ROLES, new_update
+from tests import factories
+from tests.api_client import ROLES
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +28,21 @@ ACTIONS = {"read_in_full", "edit", "submit", "withdraw", "delete", "review"}
 
 @pytest.fixture
 def data(mex_draft, mex_submitted, mex_public, bra_draft, focal_mex, mexico, reviewer):
-    on_behalf = new_update(reviewer, mexico, 8, on_behalf_reference="Note MEX-7/2026")
-    services.progress_update_submit(update=on_behalf, actor=reviewer)
-    returned = new_update(focal_mex, mexico, 9)
-    services.progress_update_submit(update=returned, actor=focal_mex)
-    services.progress_update_return(update=returned, actor=reviewer, comment="Why?")
+    on_behalf = factories.progress_update(
+        mexico,
+        8,
+        author=reviewer,
+        steps=["submit"],
+        on_behalf_reference="Note MEX-7/2026",
+    )
+    returned = factories.progress_update(
+        mexico,
+        9,
+        author=focal_mex,
+        reviewer=reviewer,
+        steps=["submit", "return"],
+        comment="Why?",
+    )
     return {
         "mex_draft": mex_draft,
         "mex_submitted": mex_submitted,

@@ -7,7 +7,7 @@ narrative never leaves the state and the Secretariat.
 
 import pytest
 
-from tests.api.conftest import ROLES, error_of
+from tests.api_client import ROLES, error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ version check, and denials that change nothing."""
 import pytest
 
 from recommendations.models import ProgressUpdate, ReviewState, UpdateEvent
-from tests.api.conftest import ROLES, error_of, snapshot
+from tests.api_client import ROLES, error_of, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from recommendations import services
 from recommendations.models import MemberState
-from tests.api.conftest import accepted, new_update
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +31,18 @@ def queries(client, path: str) -> int:
 
 def add_updates(focal, reviewer, state, numbers, accept: bool) -> None:
     for number in numbers:
-        update = new_update(focal, state, number)
+        update = factories.progress_update(state, number, author=focal, steps=[])
         services.evidence_add(
             update=update,
             actor=focal,
             upload=SimpleUploadedFile(f"n{number}.txt", b"Minutes of the meeting."),
         )
+        services.progress_update_submit(update=update, actor=focal)
         if accept:
-            accepted(update, focal, reviewer)
+            services.progress_update_accept(
+                update=update, actor=reviewer, checklist=factories.ALL_CHECKED
+            )
         else:
-            services.progress_update_submit(update=update, actor=focal)
             services.progress_update_return(
                 update=update, actor=reviewer, comment="Add dates."
             )
@@ -51,10 +53,10 @@ def add_pending(author, state, drafts, submitted) -> None:
     deadline, and by who took part."""
     reference = {"on_behalf_reference": "Note 1"}  # asked of the Secretariat
     for number in drafts:
-        new_update(author, state, number, **reference)
+        factories.progress_update(state, number, author=author, steps=[], **reference)
     for number in submitted:
-        services.progress_update_submit(
-            update=new_update(author, state, number, **reference), actor=author
+        factories.progress_update(
+            state, number, author=author, steps=["submit"], **reference
         )
 
 

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from reporting.models import ReportRun
-from tests.api.conftest import ROLES, error_of
+from tests.api_client import ROLES, error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import pytest
 
 from recommendations import services
 from recommendations.models import MemberState
-from tests.api.conftest import ROLES, error_of
+from tests import factories
+from tests.api_client import ROLES, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -88,12 +89,13 @@ def test_a_confidential_narrative_still_publishes_its_status(api, mex_confidenti
 def test_the_latest_accepted_update_is_the_status(
     api, focal_mex, reviewer, mex_public, mexico, cycle
 ):
-    from tests.api.conftest import ALL_CHECKED, new_update
-
-    newer = new_update(focal_mex, mexico, 5, status="fully_implemented")
-    services.progress_update_submit(update=newer, actor=focal_mex)
+    newer = factories.progress_update(
+        mexico, 5, author=focal_mex, steps=["submit"], status="fully_implemented"
+    )
     before = rows(api().get(f"{STATUS}?member_state=MEX&recommendation=5"))
-    services.progress_update_accept(update=newer, actor=reviewer, checklist=ALL_CHECKED)
+    services.progress_update_accept(
+        update=newer, actor=reviewer, checklist=factories.ALL_CHECKED
+    )
     after = rows(api().get(f"{STATUS}?member_state=MEX&recommendation=5"))
 
     assert before[0]["update"] == mex_public.pk

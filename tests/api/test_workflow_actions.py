@@ -5,9 +5,10 @@ An illegal step gets 409 and a wrong role 401/403/404; none of them changes anyt
 
 import pytest
 
-from recommendations import services
 from recommendations.models import ReviewState, UpdateEvent
-from tests.api.conftest import ALL_CHECKED, ROLES, error_of, new_update, snapshot
+from tests import factories
+from tests.api_client import ROLES, error_of, snapshot
+from tests.factories import ALL_CHECKED
 
 pytestmark = pytest.mark.django_db
 
@@ -204,8 +205,13 @@ def test_return_needs_a_comment(api, reviewer, mex_submitted, comment):
 
 
 def test_nobody_reviews_an_update_they_wrote(api, reviewer, mexico, cycle):
-    update = new_update(reviewer, mexico, 9, on_behalf_reference="Note verbale 1/2026")
-    services.progress_update_submit(update=update, actor=reviewer)
+    update = factories.progress_update(
+        mexico,
+        9,
+        author=reviewer,
+        steps=["submit"],
+        on_behalf_reference="Note verbale 1/2026",
+    )
     before = snapshot()
 
     response = api(reviewer).post(

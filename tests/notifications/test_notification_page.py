@@ -3,7 +3,7 @@
 import pytest
 
 from recommendations import notifications
-from tests.notifications.test_reminders import STEP_14
+from tests.factories import STEP_14
 
 pytestmark = pytest.mark.django_db
 

@@ -19,12 +19,11 @@ from recommendations import notifications, services
 from recommendations.models import MemberState, Notification, Recommendation, Reminder
 from recommendations.tasks import send_deadline_reminders
 from tests import factories
+from tests.factories import STEP_3, STEP_14
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
-STEP_14 = datetime(2027, 3, 21, 13, 0, tzinfo=UTC)  # four days into the 14-day step
-STEP_3 = datetime(2027, 3, 29, 13, 0, tzinfo=UTC)
 
 
 def run(django_capture_on_commit_callbacks, now):
@@ -124,14 +123,18 @@ def test_a_state_that_submitted_everything_is_not_reminded(
 
 
 def test_a_draft_or_a_returned_update_does_not_count_as_reported(
-    django_capture_on_commit_callbacks, cycle, file_update, focal_mex, reviewer, mexico
+    django_capture_on_commit_callbacks, cycle, focal_mex, reviewer, mexico
 ):
-    file_update(focal_mex, mexico, number=1)
-    returned = file_update(focal_mex, mexico, number=2)
-    services.progress_update_submit(update=returned, actor=focal_mex)
-    services.progress_update_return(update=returned, actor=reviewer, comment="Dates?")
-    submitted = file_update(focal_mex, mexico, number=3)
-    services.progress_update_submit(update=submitted, actor=focal_mex)
+    factories.progress_update(mexico, 1, author=focal_mex, steps=[])
+    factories.progress_update(
+        mexico,
+        2,
+        author=focal_mex,
+        steps=["submit", "return"],
+        reviewer=reviewer,
+        comment="Dates?",
+    )
+    factories.progress_update(mexico, 3, author=focal_mex, steps=["submit"])
 
     [row] = [
         row

@@ -24,14 +24,13 @@ def sent_to(address: str) -> list:
 
 def test_a_submission_emails_the_secretariat_after_commit(
     django_capture_on_commit_callbacks,
-    file_update,
     focal_mex,
     focal_bra,
     reviewer,
     secretariat_admin,
     mexico,
 ):
-    draft = file_update(focal_mex, mexico, number=3)
+    draft = factories.progress_update(mexico, 3, author=focal_mex, steps=[])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.progress_update_submit(update=draft, actor=focal_mex)
     # Nothing goes out before the transaction commits.
@@ -59,15 +58,13 @@ def test_a_submission_emails_the_secretariat_after_commit(
 
 def test_a_returned_update_emails_the_states_focal_points_with_the_comment(
     django_capture_on_commit_callbacks,
-    file_update,
     focal_mex,
     focal_bra,
     reviewer,
     mexico,
 ):
     colleague = factories.focal_point("MEX", username="mateo")
-    draft = file_update(focal_mex, mexico, number=5)
-    services.progress_update_submit(update=draft, actor=focal_mex)
+    draft = factories.progress_update(mexico, 5, author=focal_mex, steps=["submit"])
     with django_capture_on_commit_callbacks(execute=True):
         services.progress_update_return(
             update=draft, actor=reviewer, comment="Say which ministries took part."
@@ -84,10 +81,9 @@ def test_a_returned_update_emails_the_states_focal_points_with_the_comment(
 
 
 def test_an_accepted_update_emails_the_focal_points(
-    django_capture_on_commit_callbacks, file_update, focal_mex, reviewer, mexico
+    django_capture_on_commit_callbacks, focal_mex, reviewer, mexico
 ):
-    draft = file_update(focal_mex, mexico, number=7)
-    services.progress_update_submit(update=draft, actor=focal_mex)
+    draft = factories.progress_update(mexico, 7, author=focal_mex, steps=["submit"])
     with django_capture_on_commit_callbacks(execute=True):
         services.progress_update_accept(
             update=draft, actor=reviewer, checklist=CHECKLIST
@@ -101,7 +97,6 @@ def test_an_accepted_update_emails_the_focal_points(
 @pytest.mark.parametrize("language", ["es", "fr", "pt"])
 def test_each_person_gets_the_email_in_their_language(
     django_capture_on_commit_callbacks,
-    file_update,
     focal_mex,
     reviewer,
     mexico,
@@ -109,8 +104,7 @@ def test_each_person_gets_the_email_in_their_language(
 ):
     focal_mex.language = language
     focal_mex.save(update_fields=["language"])
-    draft = file_update(focal_mex, mexico, number=4)
-    services.progress_update_submit(update=draft, actor=focal_mex)
+    draft = factories.progress_update(mexico, 4, author=focal_mex, steps=["submit"])
     with django_capture_on_commit_callbacks(execute=True):
         services.progress_update_return(update=draft, actor=reviewer, comment="Dates?")
 
@@ -126,11 +120,15 @@ def test_each_person_gets_the_email_in_their_language(
 
 
 def test_the_reviewer_and_the_submitter_do_not_email_themselves(
-    django_capture_on_commit_callbacks, file_update, reviewer, secretariat_admin, mexico
+    django_capture_on_commit_callbacks, reviewer, secretariat_admin, mexico
 ):
     # The Secretariat enters an update on Mexico's behalf and submits it.
-    draft = file_update(
-        reviewer, mexico, number=6, on_behalf_reference="Note OEA/123 of 2 May"
+    draft = factories.progress_update(
+        mexico,
+        6,
+        author=reviewer,
+        steps=[],
+        on_behalf_reference="Note OEA/123 of 2 May",
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.progress_update_submit(update=draft, actor=reviewer)
@@ -140,9 +138,9 @@ def test_the_reviewer_and_the_submitter_do_not_email_themselves(
 
 
 def test_a_repeated_task_sends_nothing_twice(
-    django_capture_on_commit_callbacks, file_update, focal_mex, reviewer, mexico
+    django_capture_on_commit_callbacks, focal_mex, reviewer, mexico
 ):
-    draft = file_update(focal_mex, mexico, number=8)
+    draft = factories.progress_update(mexico, 8, author=focal_mex, steps=[])
     with django_capture_on_commit_callbacks(execute=True):
         services.progress_update_submit(update=draft, actor=focal_mex)
     assert len(mail.outbox) == 1
@@ -156,11 +154,11 @@ def test_a_repeated_task_sends_nothing_twice(
 
 
 def test_inactive_people_get_no_email(
-    django_capture_on_commit_callbacks, file_update, focal_mex, reviewer, mexico
+    django_capture_on_commit_callbacks, focal_mex, reviewer, mexico
 ):
     reviewer.is_active = False
     reviewer.save(update_fields=["is_active"])
-    draft = file_update(focal_mex, mexico, number=9)
+    draft = factories.progress_update(mexico, 9, author=focal_mex, steps=[])
     with django_capture_on_commit_callbacks(execute=True):
         services.progress_update_submit(update=draft, actor=focal_mex)
     assert mail.outbox == [] and not Notification.objects.exists()

@@ -3,38 +3,12 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-STARTED = "import django; django.setup(); print('started')"
-# The test run's own services, which a person starting the portal would not have.
-NOT_INHERITED = {
-    "SECRET_KEY",
-    "DEBUG",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "CELERY_BROKER_URL",
-}
-
-
-def start_django(code: str = STARTED, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    clean.update(env, DJANGO_SETTINGS_MODULE="portal.settings")
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.django_process import ROOT, STARTED, start_django
 
 
 def test_refuses_to_start_with_debug_off_and_no_secret_key():

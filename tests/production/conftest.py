@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests import environment
-from tests.browser import CHROMIUM_ARGS
-from tests.e2e.conftest import PageProblems
+from tests.browser import CHROMIUM_ARGS, PageProblems
 from tests.production.stack import Stack
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from recommendations.services import REVIEW_CHECKLIST
-from tests.e2e.conftest import _minimal_pdf
+from tests.pdf import minimal_pdf
 from tests.production.stack import DEMO_PASSWORD
 
 NUMBER = 5  # a recommendation on which the demo's Mexico has filed nothing
@@ -63,7 +63,7 @@ def test_an_update_goes_from_a_focal_point_to_the_published_report(
     mark = secrets.token_hex(3)
     summary = f"Mexico's labour inspectors now screen every workplace ({mark})."
     evidence = tmp_path / "inspection-protocol.pdf"
-    evidence.write_bytes(_minimal_pdf("Inspection protocol"))
+    evidence.write_bytes(minimal_pdf("Inspection protocol"))
 
     # Given the focal point of Mexico, signed in over HTTPS
     focal = open_page()

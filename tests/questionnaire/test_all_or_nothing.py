@@ -5,7 +5,8 @@ import pytest
 
 from recommendations import services
 from recommendations.models import ProgressUpdate, ReviewState, UpdateEvent
-from tests.questionnaire.conftest import download, row_of, to_file, upload
+from tests import factories
+from tests.spreadsheets import download, row_of, to_file, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +21,14 @@ def fill(sheet, number: int, *, summary: str, status: str | None = None) -> None
         sheet.cell(row=row, column=STATUS, value=status)
 
 
-def test_a_valid_row_before_a_stale_one_is_not_saved(
-    client, focal_mex, mexico, file_update
-):
+def test_a_valid_row_before_a_stale_one_is_not_saved(client, focal_mex, mexico):
     # Given two drafts, and the questionnaire downloaded
-    two = file_update(focal_mex, mexico, 2, summary="Two, as downloaded.")
-    three = file_update(focal_mex, mexico, 3, summary="Three, as downloaded.")
+    two = factories.progress_update(
+        mexico, 2, author=focal_mex, steps=[], summary="Two, as downloaded."
+    )
+    three = factories.progress_update(
+        mexico, 3, author=focal_mex, steps=[], summary="Three, as downloaded."
+    )
     client.force_login(focal_mex)
     workbook = download(client)
     # and, meanwhile, a colleague edits the draft on 3 in the portal

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from recommendations.models import ProgressUpdate
 from recommendations.services import MeasureData, NeedData
-from tests.questionnaire.conftest import DOWNLOAD, row_of, to_file, upload
+from tests import factories
+from tests.spreadsheets import DOWNLOAD, row_of, to_file, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +33,14 @@ PAYLOADS = [
 
 
 @pytest.fixture
-def drafts(focal_mex, mexico, file_update):
+def drafts(focal_mex, mexico):
     """Mexico's drafts: on recommendation n, every text of it is PAYLOADS[n - 1]."""
     return [
-        file_update(
-            focal_mex,
+        factories.progress_update(
             mexico,
             number,
+            author=focal_mex,
+            steps=[],
             summary=payload,
             narrative=payload,
             challenges=payload,

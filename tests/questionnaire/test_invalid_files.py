@@ -7,15 +7,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from recommendations.models import ProgressUpdate, UpdateEvent
-from tests.questionnaire.conftest import download, row_of, to_file, upload
+from tests import factories
+from tests.spreadsheets import download, row_of, to_file, upload
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def maria(client, focal_mex, mexico, file_update):
+def maria(client, focal_mex, mexico):
     """Maria signed in, with a draft on recommendation 3 that must not change."""
-    file_update(focal_mex, mexico, 3, summary="The draft as it was.")
+    factories.progress_update(
+        mexico, 3, author=focal_mex, steps=[], summary="The draft as it was."
+    )
     client.force_login(focal_mex)
     return focal_mex
 

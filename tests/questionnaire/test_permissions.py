@@ -3,15 +3,18 @@
 import pytest
 
 from recommendations.models import ProgressUpdate
-from tests.questionnaire.conftest import DOWNLOAD, PAGE, download, row_of, to_file
+from tests import factories
+from tests.spreadsheets import DOWNLOAD, PAGE, download, row_of, to_file
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def filled_mexico(client, focal_mex, mexico, file_update):
+def filled_mexico(client, focal_mex, mexico):
     """Mexico's questionnaire, downloaded by Maria and filled in on recommendation 5."""
-    file_update(focal_mex, mexico, 3, summary="Mexico's confidential draft.")
+    factories.progress_update(
+        mexico, 3, author=focal_mex, steps=[], summary="Mexico's confidential draft."
+    )
     client.force_login(focal_mex)
     workbook = download(client)
     sheet = workbook["Questionnaire"]

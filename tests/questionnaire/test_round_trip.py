@@ -9,7 +9,8 @@ import pytest
 
 from recommendations import services
 from recommendations.models import ProgressUpdate, ReviewState, UpdateEvent
-from tests.questionnaire.conftest import download, row_of, to_file, upload
+from tests import factories
+from tests.spreadsheets import download, row_of, to_file, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +35,18 @@ def fill(sheet, number: int, **values) -> None:
 
 
 def test_the_download_holds_the_states_recommendations_drafts_and_status(
-    client, focal_mex, reviewer, mexico, file_update
+    client, focal_mex, reviewer, mexico
 ):
-    draft = file_update(focal_mex, mexico, 3, summary="Our draft on three.")
-    accepted = file_update(focal_mex, mexico, 1, status="largely_implemented")
-    services.progress_update_submit(update=accepted, actor=focal_mex)
-    services.progress_update_accept(
-        update=accepted, actor=reviewer, checklist=CHECKLIST
+    draft = factories.progress_update(
+        mexico, 3, author=focal_mex, steps=[], summary="Our draft on three."
+    )
+    factories.progress_update(
+        mexico,
+        1,
+        author=focal_mex,
+        steps=["submit", "accept"],
+        reviewer=reviewer,
+        status="largely_implemented",
     )
     client.force_login(focal_mex)
 
@@ -125,14 +131,12 @@ def test_the_download_holds_the_states_recommendations_drafts_and_status(
     ]
 
 
-def test_round_trip_saves_drafts_and_never_submits(
-    client, focal_mex, reviewer, mexico, file_update
-):
-    draft = file_update(focal_mex, mexico, 3, summary="Before.")
-    accepted = file_update(focal_mex, mexico, 1)
-    services.progress_update_submit(update=accepted, actor=focal_mex)
-    services.progress_update_accept(
-        update=accepted, actor=reviewer, checklist=CHECKLIST
+def test_round_trip_saves_drafts_and_never_submits(client, focal_mex, reviewer, mexico):
+    draft = factories.progress_update(
+        mexico, 3, author=focal_mex, steps=[], summary="Before."
+    )
+    factories.progress_update(
+        mexico, 1, author=focal_mex, steps=["submit", "accept"], reviewer=reviewer
     )
     client.force_login(focal_mex)
     workbook = download(client)
@@ -195,8 +199,8 @@ def test_round_trip_saves_drafts_and_never_submits(
     )
 
 
-def test_an_unchanged_file_changes_nothing(client, focal_mex, mexico, file_update):
-    draft = file_update(focal_mex, mexico, 3)
+def test_an_unchanged_file_changes_nothing(client, focal_mex, mexico):
+    draft = factories.progress_update(mexico, 3, author=focal_mex, steps=[])
     client.force_login(focal_mex)
     response = upload(client, to_file(download(client)))
     assert response.status_code == 302
@@ -205,12 +209,10 @@ def test_an_unchanged_file_changes_nothing(client, focal_mex, mexico, file_updat
 
 
 def test_a_changed_row_on_an_accepted_update_starts_a_superseding_draft(
-    client, focal_mex, reviewer, mexico, file_update
+    client, focal_mex, reviewer, mexico
 ):
-    accepted = file_update(focal_mex, mexico, 1)
-    services.progress_update_submit(update=accepted, actor=focal_mex)
-    services.progress_update_accept(
-        update=accepted, actor=reviewer, checklist=CHECKLIST
+    accepted = factories.progress_update(
+        mexico, 1, author=focal_mex, steps=["submit", "accept"], reviewer=reviewer
     )
     client.force_login(focal_mex)
     workbook = download(client)
@@ -229,11 +231,16 @@ def test_a_changed_row_on_an_accepted_update_starts_a_superseding_draft(
 
 
 def test_a_changed_row_on_a_returned_update_makes_it_a_draft_again(
-    client, focal_mex, reviewer, mexico, file_update
+    client, focal_mex, reviewer, mexico
 ):
-    returned = file_update(focal_mex, mexico, 4)
-    services.progress_update_submit(update=returned, actor=focal_mex)
-    services.progress_update_return(update=returned, actor=reviewer, comment="Dates?")
+    returned = factories.progress_update(
+        mexico,
+        4,
+        author=focal_mex,
+        steps=["submit", "return"],
+        reviewer=reviewer,
+        comment="Dates?",
+    )
     client.force_login(focal_mex)
     workbook = download(client)
     sheet = workbook["Questionnaire"]
@@ -248,11 +255,8 @@ def test_a_changed_row_on_a_returned_update_makes_it_a_draft_again(
     assert returned.summary == "With the dates: May and June 2026."
 
 
-def test_a_submitted_update_must_be_withdrawn_first(
-    client, focal_mex, mexico, file_update
-):
-    submitted = file_update(focal_mex, mexico, 6)
-    services.progress_update_submit(update=submitted, actor=focal_mex)
+def test_a_submitted_update_must_be_withdrawn_first(client, focal_mex, mexico):
+    submitted = factories.progress_update(mexico, 6, author=focal_mex, steps=["submit"])
     client.force_login(focal_mex)
     workbook = download(client)
     fill(workbook["Questionnaire"], 6, summary="Changed while under review.")
@@ -270,10 +274,14 @@ def test_a_submitted_update_must_be_withdrawn_first(
 
 
 def test_a_row_changed_in_the_portal_since_the_download_is_refused(
-    client, focal_mex, mexico, file_update
+    client, focal_mex, mexico
 ):
-    draft = file_update(focal_mex, mexico, 3, summary="First.")
-    other = file_update(focal_mex, mexico, 8, summary="Untouched in the file.")
+    draft = factories.progress_update(
+        mexico, 3, author=focal_mex, steps=[], summary="First."
+    )
+    other = factories.progress_update(
+        mexico, 8, author=focal_mex, steps=[], summary="Untouched in the file."
+    )
     client.force_login(focal_mex)
     workbook = download(client)
     # Meanwhile a colleague edits both drafts in the portal.
@@ -335,11 +343,10 @@ def test_a_spanish_file_round_trips_and_accepts_scale_values(client, focal_mex):
     assert (update.status, update.narrative_language) == ("in_progress", "es")
 
 
-def test_an_update_accepted_since_the_download(
-    client, focal_mex, reviewer, mexico, file_update
-):
-    submitted = file_update(focal_mex, mexico, 11)
-    services.progress_update_submit(update=submitted, actor=focal_mex)
+def test_an_update_accepted_since_the_download(client, focal_mex, reviewer, mexico):
+    submitted = factories.progress_update(
+        mexico, 11, author=focal_mex, steps=["submit"]
+    )
     client.force_login(focal_mex)
     workbook = download(client)
     services.progress_update_accept(

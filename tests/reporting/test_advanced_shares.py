@@ -33,7 +33,6 @@ from recommendations.models import ADVANCED_STATUSES, MemberState
 from reporting import pdf
 from reporting.selectors import hemispheric_summary, status_matrix
 from tests import factories
-from tests.reporting.conftest import accept
 
 pytestmark = pytest.mark.django_db
 
@@ -87,20 +86,20 @@ def published(cycle, focal_mex, focal_bra, reviewer, secretariat_admin):
     for iso3, statuses in STATUSES.items():
         state = MemberState.objects.get(iso3=iso3)
         for number, status in statuses.items():
-            accept(
-                cycle=cycle,
-                state=state,
-                number=number,
+            factories.progress_update(
+                state,
+                number,
                 author=authors[iso3],
                 reviewer=reviewer,
+                cycle=cycle,
                 status=status,
             )
-    accept(
-        cycle=cycle,
-        state=None,
-        number=22,
+    factories.progress_update(
+        None,
+        22,
         author=secretariat_admin,
         reviewer=reviewer,
+        cycle=cycle,
         status="fully_implemented",
     )
     return cycle

@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from reporting import pdf
 from reporting.models import ReportRun
-from tests.reporting.conftest import accept, pdf_text
+from tests import factories
+from tests.pdf import pdf_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +34,9 @@ def test_twice_with_the_same_as_of_gives_the_same_text_and_pages(
 
     said = compile_report("--output", str(first), "--as-of", as_of)
     # An update accepted after the as-of moment changes nothing.
-    accept(cycle=cycle, state=mexico, number=2, author=focal_mex, reviewer=reviewer)
+    factories.progress_update(
+        mexico, 2, author=focal_mex, reviewer=reviewer, cycle=cycle
+    )
     compile_report("--output", str(second), "--as-of", as_of)
 
     assert pdf_text(first.read_bytes()) == pdf_text(second.read_bytes())

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from recommendations.models import MemberState, Recommendation, Theme
 from recommendations.services import MeasureData
-from tests.reporting.conftest import accept
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,12 @@ def published(cycle, mexico, focal_mex, reviewer):
     """Mexico's accepted updates: summary and measure title PAYLOADS[n - 1] on
     recommendation n, and harmless text on the next one."""
     for number, payload in enumerate([*PAYLOADS, HARMLESS], start=1):
-        accept(
-            cycle=cycle,
-            state=mexico,
-            number=number,
+        factories.progress_update(
+            mexico,
+            number,
             author=focal_mex,
             reviewer=reviewer,
+            cycle=cycle,
             summary=payload,
             measures=[MeasureData(kind="policy", title=payload)],
         )
@@ -189,12 +189,12 @@ def test_text_pasted_from_a_word_processor_still_downloads(
     client, cycle, mexico, focal_mex, reviewer
 ):
     """XLSX forbids control characters; Word's line break is a vertical tab."""
-    accept(
-        cycle=cycle,
-        state=mexico,
-        number=1,
+    factories.progress_update(
+        mexico,
+        1,
         author=focal_mex,
         reviewer=reviewer,
+        cycle=cycle,
         summary="First line\x0bsecond line\x01.",
     )
 

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from recommendations import services
-from recommendations.models import MemberState, Recommendation
-from tests.factories import content
+from recommendations.models import MemberState
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -30,73 +30,60 @@ PUBLISHED_SUMMARY = "Mexico adopted its national plan."
 PUBLISHED_NARRATIVE = "PUBLIC-NARRATIVE-of-Mexico"
 
 
-def file_update(actor, cycle, state, number, steps, reviewer, **fields):
-    update = services.progress_update_create(
-        actor=actor,
-        cycle=cycle,
-        member_state=state,
-        recommendation=Recommendation.objects.get(number=number),
-        content=content(**fields),
-    )
-    if "submit" in steps:
-        update = services.progress_update_submit(update=update, actor=actor)
-    if "return" in steps:
-        update = services.progress_update_return(
-            update=update, actor=reviewer, comment="More."
-        )
-    if "accept" in steps:
-        update = services.progress_update_accept(
-            update=update, actor=reviewer, checklist=CHECKLIST
-        )
-    return update
-
-
 @pytest.fixture
 def world(focal_mex, reviewer, cycle, mexico, django_capture_on_commit_callbacks):
     """Mexico's updates in every review state, public and confidential."""
     with django_capture_on_commit_callbacks(execute=True):
-        file_update(
-            focal_mex,
-            cycle,
+        factories.progress_update(
             mexico,
             1,
-            ["submit", "accept"],
-            reviewer,
+            author=focal_mex,
+            steps=["submit", "accept"],
+            reviewer=reviewer,
+            cycle=cycle,
             summary=PUBLISHED_SUMMARY,
             narrative=PUBLISHED_NARRATIVE,
             narrative_visibility="public",
             status="largely_implemented",
         )
-        file_update(
-            focal_mex,
-            cycle,
+        factories.progress_update(
             mexico,
             2,
-            ["submit", "accept"],
-            reviewer,
+            author=focal_mex,
+            steps=["submit", "accept"],
+            reviewer=reviewer,
+            cycle=cycle,
             summary="Mexico trains prosecutors.",
             narrative=SECRETS["confidential"],
             challenges=SECRETS["confidential_challenges"],
             narrative_visibility="confidential",
             status="in_progress",
         )
-        file_update(focal_mex, cycle, mexico, 3, [], reviewer, summary=SECRETS["draft"])
-        file_update(
-            focal_mex,
-            cycle,
+        factories.progress_update(
+            mexico,
+            3,
+            author=focal_mex,
+            steps=[],
+            reviewer=reviewer,
+            cycle=cycle,
+            summary=SECRETS["draft"],
+        )
+        factories.progress_update(
             mexico,
             4,
-            ["submit"],
-            reviewer,
+            author=focal_mex,
+            steps=["submit"],
+            reviewer=reviewer,
+            cycle=cycle,
             summary=SECRETS["submitted"],
         )
-        file_update(
-            focal_mex,
-            cycle,
+        factories.progress_update(
             mexico,
             5,
-            ["submit", "return"],
-            reviewer,
+            author=focal_mex,
+            steps=["submit", "return"],
+            reviewer=reviewer,
+            cycle=cycle,
             summary=SECRETS["returned"],
         )
     cache.clear()
@@ -269,13 +256,13 @@ def test_a_cached_page_costs_no_query_and_acceptance_refreshes_it(
         cached = client.get("/en/status/")
     assert cached.status_code == 200 and len(queries) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        file_update(
-            focal_mex,
-            cycle,
+        factories.progress_update(
             mexico,
             6,
-            ["submit", "accept"],
-            reviewer,
+            author=focal_mex,
+            steps=["submit", "accept"],
+            reviewer=reviewer,
+            cycle=cycle,
             summary="Newly accepted on six.",
         )
     fresh = client.get("/en/states/MEX/")
@@ -299,13 +286,13 @@ def test_dashboard_queries_are_the_same_at_1x_and_10x(
     def publish(count):
         for state in states[:count]:
             for number in (1, 2):
-                file_update(
-                    reviewer,
-                    cycle,
+                factories.progress_update(
                     state,
                     number,
-                    ["submit"],
-                    reviewer,
+                    author=reviewer,
+                    steps=["submit"],
+                    reviewer=reviewer,
+                    cycle=cycle,
                     on_behalf_reference="Note verbale 1/2026",
                 )
         # Another reviewer accepts what this one entered.

@@ -1,6 +1,6 @@
 """In a browser: the Secretariat starts a report, watches its bar move, downloads it.
 
-Uses the end-to-end fixtures of tests/e2e/conftest.py (headless Debian Chromium
+Uses the browser fixtures of tests/browser.py (headless Debian Chromium
 against ``live_server``) and a real Celery worker in a thread over Redis, on a queue
 of this test run's own.
 """
@@ -17,16 +17,14 @@ from playwright.sync_api import expect
 
 from reporting import pdf
 from reporting.models import ReportRun
-from tests.e2e.conftest import (  # noqa: F401 - fixtures, found by name
-    _catalogue_survives_flush,
-    open_page,
-    page,
-    page_problems,
-    sign_in,
-)
-from tests.reporting.conftest import pdf_text
+from tests.pdf import pdf_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.redis]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.redis,
+    # live_server empties the database after each test: put the catalogue back
+    pytest.mark.usefixtures("django_db_serialized_rollback"),
+]
 
 STEP_SECONDS = 2.0  # a longer report, so the bar is seen between its ends
 
@@ -49,9 +47,9 @@ def slower_report(monkeypatch):
 
 
 def test_the_secretariat_generates_watches_and_downloads_the_report(
-    page,  # noqa: F811 - the e2e fixtures imported above
-    sign_in,  # noqa: F811
-    page_problems,  # noqa: F811
+    page,
+    sign_in,
+    page_problems,
     reviewer,
     some_updates,
     report_worker,
@@ -113,8 +111,8 @@ def test_the_secretariat_generates_watches_and_downloads_the_report(
 
 
 def test_the_report_pages_meet_wcag_as_axe_checks_them(
-    page,  # noqa: F811
-    sign_in,  # noqa: F811
+    page,
+    sign_in,
     reviewer,
     cycle,
     some_updates,

@@ -25,7 +25,8 @@ from recommendations.models import (
 )
 from reporting import pipeline, services
 from reporting.selectors import status_matrix
-from tests.reporting.conftest import accept, pdf_text, squeeze
+from tests import factories
+from tests.pdf import pdf_text, squeeze
 
 CONFIDENTIAL = "Sealed witness-protection arrangement with the prosecutor's office"
 MARKUP = (
@@ -79,21 +80,21 @@ def reports(django_db_setup, django_db_blocker) -> dict[str, Compiled]:
             User.objects.get(username="reviewer"),
         )
         mexico = MemberState.objects.get(iso3="MEX")
-        accept(
-            cycle=cycle,
-            state=mexico,
-            number=5,
+        factories.progress_update(
+            mexico,
+            5,
             author=focal,
             reviewer=reviewer,
+            cycle=cycle,
             narrative=CONFIDENTIAL,
             narrative_visibility="confidential",
         )
-        accept(
-            cycle=cycle,
-            state=mexico,
-            number=6,
+        factories.progress_update(
+            mexico,
+            6,
             author=focal,
             reviewer=reviewer,
+            cycle=cycle,
             narrative=MARKUP,
             narrative_visibility="public",
         )

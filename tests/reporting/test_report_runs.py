@@ -13,7 +13,7 @@ from django.utils import timezone
 from reporting import pdf, pipeline, runs, services, tasks
 from reporting.models import ReportRun
 from reporting.runs import RunAbandoned
-from tests.reporting.conftest import finished_run, make_run, running
+from tests import factories
 
 State = ReportRun.State
 
@@ -30,7 +30,7 @@ def failing_layout(error: Exception):
 
 @pytest.mark.django_db
 def test_running_a_finished_run_again_does_nothing(cycle):
-    run = finished_run(cycle, attempts=1)
+    run = factories.finished_report_run(cycle, attempts=1)
     assert runs.report_run_execute(run_id=run.pk) is None
     run.refresh_from_db()
     assert (run.state, run.attempts) == (State.SUCCEEDED, 1)
@@ -38,7 +38,7 @@ def test_running_a_finished_run_again_does_nothing(cycle):
 
 @pytest.mark.django_db
 def test_a_second_delivery_leaves_a_live_run_to_its_worker(cycle):
-    run = running(cycle, attempts=1, beat_ago=1)
+    run = factories.running_report_run(cycle, attempts=1, beat_ago=1)
     assert runs.report_run_execute(run_id=run.pk) is None
     run.refresh_from_db()
     assert (run.state, run.attempts) == (State.RUNNING, 1)
@@ -47,7 +47,9 @@ def test_a_second_delivery_leaves_a_live_run_to_its_worker(cycle):
 @pytest.mark.django_db
 def test_a_run_out_of_attempts_fails_with_a_message(cycle, settings):
     # A task redelivered after its worker died, with no attempt left.
-    run = running(cycle, attempts=3, beat_ago=settings.REPORT_STALE_SECONDS + 5)
+    run = factories.running_report_run(
+        cycle, attempts=3, beat_ago=settings.REPORT_STALE_SECONDS + 5
+    )
     assert runs.report_run_execute(run_id=run.pk) is None
     run.refresh_from_db()
     assert run.state == State.FAILED
@@ -58,7 +60,7 @@ def test_a_run_out_of_attempts_fails_with_a_message(cycle, settings):
 @pytest.mark.django_db
 def test_a_compile_that_raises_fails_at_once_with_its_reason(cycle, monkeypatch):
     monkeypatch.setattr(pdf, "layout", failing_layout(RuntimeError("no fonts")))
-    run = make_run(cycle)
+    run = factories.report_run(cycle)
     runs.report_run_execute(run_id=run.pk)
     run.refresh_from_db()
     assert run.state == State.FAILED
@@ -77,7 +79,7 @@ def test_a_passing_database_error_is_tried_again_within_the_attempts(
     monkeypatch.setattr(
         runs, "enqueue", lambda run_id, countdown=None: queued.append(run_id)
     )
-    run = make_run(cycle, max_attempts=2)
+    run = factories.report_run(cycle, max_attempts=2)
 
     with django_capture_on_commit_callbacks(execute=True):
         runs.report_run_execute(run_id=run.pk)
@@ -104,7 +106,7 @@ def test_an_attempt_taken_over_by_the_sweep_stores_nothing(cycle, monkeypatch):
         return real_layout(html)
 
     monkeypatch.setattr(pdf, "layout", layout_then_lose)
-    run = make_run(cycle)
+    run = factories.report_run(cycle)
     assert runs.report_run_execute(run_id=run.pk) is None
     run.refresh_from_db()
     assert (run.state, run.attempts, run.sha256) == (State.QUEUED, 2, "")
@@ -113,7 +115,7 @@ def test_an_attempt_taken_over_by_the_sweep_stores_nothing(cycle, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_lost_attempt_cannot_beat_for_the_next(cycle):
-    run = running(cycle, attempts=2)
+    run = factories.running_report_run(cycle, attempts=2)
     assert runs._touch(run.pk, 2, progress=60)
     assert not runs._touch(run.pk, 1, progress=70)
     run.refresh_from_db()
@@ -133,8 +135,10 @@ def test_the_sweep_requeues_a_run_whose_worker_died(
     monkeypatch.setattr(
         runs, "enqueue", lambda run_id, countdown=None: queued.append(run_id)
     )
-    lost = running(cycle, attempts=1, beat_ago=settings.REPORT_STALE_SECONDS + 5)
-    alive = running(cycle, attempts=1, beat_ago=1)
+    lost = factories.running_report_run(
+        cycle, attempts=1, beat_ago=settings.REPORT_STALE_SECONDS + 5
+    )
+    alive = factories.running_report_run(cycle, attempts=1, beat_ago=1)
 
     with django_capture_on_commit_callbacks(execute=True):
         result = runs.report_runs_sweep()
@@ -153,7 +157,9 @@ def test_the_sweep_requeues_a_run_whose_worker_died(
 
 @pytest.mark.django_db
 def test_the_sweep_fails_a_lost_run_with_no_attempt_left(cycle, settings):
-    lost = running(cycle, attempts=3, beat_ago=settings.REPORT_STALE_SECONDS + 5)
+    lost = factories.running_report_run(
+        cycle, attempts=3, beat_ago=settings.REPORT_STALE_SECONDS + 5
+    )
     result = runs.report_runs_sweep()
     assert result.failed == [lost.pk]
     lost.refresh_from_db()
@@ -165,14 +171,14 @@ def test_the_sweep_fails_a_lost_run_with_no_attempt_left(cycle, settings):
 @pytest.mark.django_db
 def test_the_sweep_fails_runs_that_wait_or_run_too_long(cycle, settings):
     long_ago = timezone.now() - timedelta(seconds=settings.REPORT_MAX_SECONDS + 60)
-    endless = running(cycle, attempts=1, beat_ago=0)
+    endless = factories.running_report_run(cycle, attempts=1, beat_ago=0)
     ReportRun.objects.filter(pk=endless.pk).update(started_at=long_ago)
-    forgotten = make_run(
+    forgotten = factories.report_run(
         cycle,
         queued_at=timezone.now()
         - timedelta(seconds=settings.REPORT_QUEUED_EXPIRY_SECONDS + 60),
     )
-    waiting = make_run(cycle)
+    waiting = factories.report_run(cycle)
 
     result = runs.report_runs_sweep()
 
@@ -205,7 +211,7 @@ def test_a_run_is_queued_by_the_task_name_on_the_reports_queue(
 
     monkeypatch.setitem(current_app.conf, "task_always_eager", False)
     monkeypatch.setattr(current_app, "send_task", send_task)
-    run = make_run(cycle)
+    run = factories.report_run(cycle)
 
     # When the run is queued again, a little later
     runs.enqueue(run.pk, countdown=10)

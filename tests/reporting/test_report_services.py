@@ -13,7 +13,7 @@ from reporting import services
 from reporting.models import ReportRun, ReportText
 from reporting.selectors import published_reports, report_text
 from reporting.services import ReportError
-from tests.reporting.conftest import finished_run, make_run
+from tests import factories
 
 State = ReportRun.State
 
@@ -106,7 +106,7 @@ def _anonymous():
 def test_an_admin_publishes_a_finished_hemispheric_report(
     cycle, secretariat_admin, reviewer, mexico
 ):
-    run = finished_run(cycle)
+    run = factories.finished_report_run(cycle)
     with pytest.raises(PermissionDenied):
         services.report_run_publish(actor=reviewer, run=run)
     assert list(published_reports()) == []
@@ -127,7 +127,7 @@ def test_an_admin_publishes_a_finished_hemispheric_report(
 def test_publishing_refreshes_the_cached_open_data_page(
     client, cycle, secretariat_admin, django_capture_on_commit_callbacks
 ):
-    run = finished_run(cycle)
+    run = factories.finished_report_run(cycle)
     before = client.get("/en/data/")
     assert "No report has been published yet." in before.content.decode()
     assert (
@@ -153,9 +153,12 @@ def test_unfinished_runs_and_state_reports_are_not_published(
     cycle, secretariat_admin, mexico
 ):
     for run, message in (
-        (make_run(cycle), "Only a finished report"),
-        (make_run(cycle, state=State.FAILED), "Only a finished report"),
-        (finished_run(cycle, member_state=mexico), "Only the hemispheric report"),
+        (factories.report_run(cycle), "Only a finished report"),
+        (factories.report_run(cycle, state=State.FAILED), "Only a finished report"),
+        (
+            factories.finished_report_run(cycle, member_state=mexico),
+            "Only the hemispheric report",
+        ),
     ):
         with pytest.raises(ReportError, match=message):
             services.report_run_publish(actor=secretariat_admin, run=run)
