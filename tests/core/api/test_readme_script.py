@@ -11,7 +11,7 @@ import pytest
 from recommendations.models import Evidence, ProgressUpdate, ReviewState
 from tests import factories
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 HEADING = "### Filing an update from a state's system"
 
 
