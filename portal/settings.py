@@ -281,7 +281,7 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 TWO_FACTOR_PENDING_SECONDS = 5 * 60
 TWO_FACTOR_RECOVERY_CODES = 10
 
-# Audit trail (django-auditlog): what is tracked is listed in portal/audit.py.
+# Audit trail (django-auditlog): what is tracked is listed in accounts/audit.py.
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 # The four official languages of the OAS; the language is in every URL.
@@ -435,7 +435,7 @@ API_THROTTLE_RATES = {
     "auth": _api_rate("API_THROTTLE_AUTH", "10/minute"),
     "reports": _api_rate("API_THROTTLE_REPORTS", "30/hour"),
 }
-# The web's limits, with the same rates (see portal/limits.py): failed sign-ins from
+# The web's limits, with the same rates (see core/limits.py): failed sign-ins from
 # one address whatever the usernames (password spraying; beside django-axes's lockout
 # of one username from one address), and password resets asked from one address and
 # for one email address. Report runs asked on the web count against

@@ -1,6 +1,6 @@
 """Nothing a signed-in person saw ever reaches an anonymous visitor.
 
-Public pages are cached whole for visitors without a session (portal/publication.py),
+Public pages are cached whole for visitors without a session (core/publication.py),
 which must know a visitor with a session by the cookie production really sends
 (``__Host-sessionid``). For each public page, in each of the four languages, a
 signed-in person asks first, then a visitor with no cookies: the visitor's page must
