@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Invitation, Role, User, hash_token
 from accounts.roles import GROUP_NAMES
+from core.links import absolute_url
 
 
 def user_assign_role(
@@ -101,7 +102,7 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
         path = reverse("accept-invitation", args=[token])
         context = {
             "invitation": invitation,
-            "link": f"{settings.SITE_URL}{path}",
+            "link": absolute_url(path),
             "role": Role(invitation.role).label,
             "state": invitation.member_state.name if invitation.member_state else "",
         }

@@ -30,6 +30,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.links import absolute_url
 from recommendations import permissions
 from recommendations.models import (
     MemberState,
@@ -142,7 +143,7 @@ def update_event_notify(*, event: UpdateEvent) -> list[Notification]:
 
 def _compose_event(kind: str, event: UpdateEvent, update: ProgressUpdate, user: User):
     with translation.override(_language_of(user)):
-        link = _absolute(reverse("recommendations:update", args=[update.pk]))
+        link = absolute_url(reverse("recommendations:update", args=[update.pk]))
         who = update.member_state.name if update.member_state else _("Secretariat")
         context = {
             "user": user,
@@ -332,7 +333,7 @@ def _deadline_text(deadline: datetime, zone: ZoneInfo) -> str:
 def _compose_reminder(user: User, *, cycle: ReportingCycle, behind: Behind, step: int):
     with translation.override(_language_of(user)):
         state = behind.member_state
-        link = _absolute(reverse("recommendations:dashboard", args=[state.iso3]))
+        link = absolute_url(reverse("recommendations:dashboard", args=[state.iso3]))
         context = {
             "user": user,
             "cycle": cycle,
@@ -343,7 +344,7 @@ def _compose_reminder(user: User, *, cycle: ReportingCycle, behind: Behind, step
             "missing": behind.missing,
             "numbers": ", ".join(str(number) for number in behind.missing),
             "link": link,
-            "questionnaire": _absolute(
+            "questionnaire": absolute_url(
                 reverse("recommendations:questionnaire", args=[state.iso3])
             ),
         }
@@ -363,7 +364,7 @@ def _compose_digest(
     user: User, *, cycle: ReportingCycle, behind: list[Behind], step: int
 ):
     with translation.override(_language_of(user)):
-        link = _absolute(reverse("recommendations:coverage"))
+        link = absolute_url(reverse("recommendations:coverage"))
         rows = [
             {
                 "state": row.member_state.name,
@@ -513,10 +514,6 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 def _language_of(user: User) -> str:
     codes = {code for code, _name in settings.LANGUAGES}
     return user.language if user.language in codes else settings.LANGUAGE_CODE
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def _subject(text: str) -> str:

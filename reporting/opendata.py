@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from core.links import absolute_url
 from core.spreadsheets import CsvDictWriter, xlsx_append
 from reporting.selectors import CATEGORIES, NO_INFORMATION, StatusMatrix
 
@@ -43,10 +44,6 @@ class Filters:
     member_state: str | None = None  # ISO3
     recommendation: int | None = None
     theme: str | None = None  # slug
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def _state_columns() -> list[Column]:
@@ -78,7 +75,7 @@ def status_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                     "status": update.status if update else NO_INFORMATION,
                     "summary": update.summary if update else "",
                     "accepted_at": update.reviewed_at.isoformat() if update else "",
-                    "update_url": _absolute(
+                    "update_url": absolute_url(
                         reverse(
                             "reporting:state-recommendation",
                             args=[state.iso3, recommendation.number],

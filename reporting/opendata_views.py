@@ -1,6 +1,5 @@
 """Downloads of the open data, the data dictionary, and the feed of accepted updates."""
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -10,6 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.links import absolute_url
 from core.publication import public_page
 from recommendations.models import ProgressUpdate
 from reporting import opendata
@@ -96,10 +96,10 @@ class AcceptedUpdatesFeed(Feed):
     )
 
     def link(self):
-        return settings.SITE_URL + reverse("reporting:dashboard")
+        return absolute_url(reverse("reporting:dashboard"))
 
     def feed_url(self):
-        return settings.SITE_URL + reverse("reporting:feed")
+        return absolute_url(reverse("reporting:feed"))
 
     def items(self):
         return (
@@ -129,7 +129,7 @@ class AcceptedUpdatesFeed(Feed):
                 "reporting:state-recommendation",
                 args=[item.member_state.iso3, item.recommendation.number],
             )
-        return settings.SITE_URL + path
+        return absolute_url(path)
 
     def item_pubdate(self, item):
         return item.reviewed_at
