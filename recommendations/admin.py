@@ -13,7 +13,7 @@ from recommendations.models import (
 class ThemeInline(admin.TabularInline):
     model = Theme
     extra = 0
-    fields = ["position", "title", "title_es", "title_fr", "title_pt"]
+    fields = ["position", "title"]
 
 
 class FootnoteInline(admin.TabularInline):
@@ -38,11 +38,11 @@ class ThemeAdmin(admin.ModelAdmin):
 class RecommendationAdmin(admin.ModelAdmin):
     list_display = ["number", "theme", "addressee", "source_paragraph", "based_on"]
     list_filter = ["instrument", "theme", "addressee"]
-    search_fields = ["text", "text_es", "text_fr", "text_pt"]
+    search_fields = ["text"]
     filter_horizontal = ["footnotes"]
     fieldsets = [
         (None, {"fields": ["instrument", "number", "theme", "addressee"]}),
-        ("Text", {"fields": ["text", "text_es", "text_fr", "text_pt"]}),
+        ("Text", {"fields": ["text"]}),
         ("Source", {"fields": ["source_paragraph", "based_on", "footnotes"]}),
     ]
 

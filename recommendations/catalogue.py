@@ -70,3 +70,20 @@ def unload_member_states(apps) -> None:
     apps.get_model("recommendations", "MemberState").objects.filter(
         iso3__in=iso3
     ).delete()
+
+
+def load_translations(apps) -> None:
+    """The working translations shipped in fixtures/translations/, where none is set.
+
+    A text whose English the Secretariat has since edited keeps no stale translation.
+    """
+    from recommendations.translations import po
+
+    Instrument = apps.get_model("recommendations", "Instrument")
+    instrument = Instrument.objects.filter(
+        slug=read_fixture("catalogue.json")["instrument"]["slug"]
+    ).first()
+    if instrument is None:
+        return
+    for path in sorted((FIXTURES_DIR / "translations").glob("*.po")):
+        po.load_shipped(instrument, path.read_text(encoding="utf-8"), path.stem)

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from recommendations.translation import Translation, translate
+from recommendations.translations.texts import FIELDS, Translatable, Translation
 
 
 class InstrumentQuerySet(models.QuerySet):
@@ -30,21 +30,14 @@ class InstrumentQuerySet(models.QuerySet):
         return self.get(is_current=True)
 
 
-class Instrument(models.Model):
+class Instrument(Translatable):
     """A document of recommendations adopted by a Meeting of National Authorities."""
+
+    TRANSLATED_FIELDS = FIELDS["instrument"]
 
     slug = models.SlugField(unique=True)
     title = models.TextField(_("title as printed"))
     short_title = models.CharField(_("short title"), max_length=200)
-    short_title_es = models.CharField(
-        _("short title (Spanish)"), max_length=200, blank=True
-    )
-    short_title_fr = models.CharField(
-        _("short title (French)"), max_length=200, blank=True
-    )
-    short_title_pt = models.CharField(
-        _("short title (Portuguese)"), max_length=200, blank=True
-    )
     is_draft = models.BooleanField(_("draft"), default=True)
     document_symbol = models.CharField(_("document symbol"), max_length=100, blank=True)
     agreed_by = models.CharField(_("agreed upon by"), max_length=200)
@@ -88,16 +81,15 @@ class Instrument(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.short_title
+        return str(self.translated.short_title)
 
     def get_absolute_url(self) -> str:
         return reverse("recommendations:catalogue")
 
-    def short_title_translated(self) -> Translation:
-        return translate(self, "short_title")
 
+class Footnote(Translatable):
+    TRANSLATED_FIELDS = FIELDS["footnote"]
 
-class Footnote(models.Model):
     instrument = models.ForeignKey(
         Instrument, on_delete=models.CASCADE, related_name="footnotes"
     )
@@ -131,17 +123,20 @@ class Footnote(models.Model):
         """The text a reader needs: an "Idem" footnote shows the text it repeats."""
         return self.repeats.text if self.repeats_id else self.text
 
+    @property
+    def resolved_translation(self) -> Translation:
+        return (self.repeats if self.repeats_id else self).translated.text
 
-class Theme(models.Model):
+
+class Theme(Translatable):
+    TRANSLATED_FIELDS = FIELDS["theme"]
+
     instrument = models.ForeignKey(
         Instrument, on_delete=models.CASCADE, related_name="themes"
     )
     position = models.PositiveSmallIntegerField(_("position"))
     slug = models.SlugField(max_length=100)
     title = models.CharField(_("title"), max_length=200)
-    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
-    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
-    title_pt = models.CharField(_("title (Portuguese)"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("theme")
@@ -157,13 +152,13 @@ class Theme(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
-
-    def title_translated(self) -> Translation:
-        return translate(self, "title")
+        return str(self.translated.title)
 
 
-class Recommendation(models.Model):
+
+class Recommendation(Translatable):
+    TRANSLATED_FIELDS = FIELDS["recommendation"]
+
     class Addressee(models.TextChoices):
         MEMBER_STATES = "member_states", _("Member states")
         SECRETARIAT = "secretariat", _("The Secretariat")
@@ -178,9 +173,6 @@ class Recommendation(models.Model):
         Theme, on_delete=models.PROTECT, related_name="recommendations"
     )
     text = models.TextField(_("text"))
-    text_es = models.TextField(_("text (Spanish)"), blank=True)
-    text_fr = models.TextField(_("text (French)"), blank=True)
-    text_pt = models.TextField(_("text (Portuguese)"), blank=True)
     source_paragraph = models.PositiveSmallIntegerField(
         _("paragraph of the Third Work Plan's guidelines"), null=True, blank=True
     )
@@ -214,9 +206,6 @@ class Recommendation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reporting:recommendation", args=[self.number])
-
-    def text_translated(self) -> Translation:
-        return translate(self, "text")
 
     @property
     def is_for_secretariat(self) -> bool:
@@ -278,8 +267,10 @@ class ReportingCycleQuerySet(models.QuerySet):
         return self.filter(is_open=True)
 
 
-class ReportingCycle(models.Model):
+class ReportingCycle(Translatable):
     """A round of reporting on an instrument, towards a meeting, with a deadline."""
+
+    TRANSLATED_FIELDS = FIELDS["cycle"]
 
     instrument = models.ForeignKey(
         Instrument,
@@ -325,7 +316,7 @@ class ReportingCycle(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.translated.name)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -335,8 +335,8 @@ def _write_main(sheet, rows: list[RecommendationRow], lists: _Lists) -> None:
         content = services.content_of(baseline) if baseline else None
         values = {
             "number": recommendation.number,
-            "theme": str(recommendation.theme.title_translated()),
-            "text": str(recommendation.text_translated()),
+            "theme": str(recommendation.theme.translated.title),
+            "text": str(recommendation.translated.text),
             "accepted": _accepted_text(row.accepted),
             "in_progress": _in_progress_text(row),
             "status": str(labels["status"][content.status]) if content else "",

@@ -1,0 +1,32 @@
+"""Catalogue texts on a page: in the reader's language, marked for what they are."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def lang_attr(translation) -> str:
+    """` lang="en"` on an element whose text is not in the page's language."""
+    if translation.language == (get_language() or "en")[:2]:
+        return ""
+    return format_html(' lang="{}"', translation.language)
+
+
+@register.simple_tag(takes_context=True)
+def standing_mark(context, translation) -> str:
+    """A dagger after a working translation, pointing to the page's note on it."""
+    if not translation.is_working:
+        return ""
+    request = context.get("request")
+    if request is not None:
+        request.shows_working_translation = True
+    return format_html(
+        '<sup class="standing-mark"><a href="#working-translation">'
+        '<span aria-hidden="true">†</span><span class="visually-hidden">{}</span>'
+        "</a></sup>",
+        _("working translation"),
+    )
