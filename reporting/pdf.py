@@ -224,7 +224,7 @@ def _recommendation_section(
     labels: dict[str, str],
     member_state: MemberState | None,
 ) -> RecommendationSection:
-    text = recommendation.text_translated()
+    text = recommendation.translated.text
     heading = _recommendation_heading(recommendation)
     if member_state is None:
         counts = matrix.counts_for_recommendation(recommendation)
@@ -330,7 +330,7 @@ def _themes(
         by_theme.items(), key=lambda item: themes[item[0]].position
     ):
         theme = themes[theme_id]
-        title = theme.title_translated()
+        title = theme.translated.title
         chart = None
         if member_state is None:
             chart = charts.status_bars(
@@ -372,7 +372,7 @@ def _executive_summary(matrix: StatusMatrix, labels: dict[str, str]) -> dict:
     ]
     theme_rows = [
         {
-            "title": row.theme.title_translated().text,
+            "title": row.theme.translated.title.text,
             "share": percent(row.advanced_share),
             "sentence": charts.status_summary(row.counts, labels),
         }
@@ -403,7 +403,7 @@ def _executive_summary(matrix: StatusMatrix, labels: dict[str, str]) -> dict:
         "themes_chart": charts.status_bars(
             rows=[
                 charts.ChartRow(
-                    label=row.theme.title_translated().text, counts=row.counts
+                    label=row.theme.translated.title.text, counts=row.counts
                 )
                 for row in sorted(ranked, key=lambda row: row.theme.position)
             ],
@@ -487,7 +487,7 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
         "title": report_title(spec),
         "cycle": spec.cycle,
         "instrument": instrument,
-        "instrument_title": instrument.short_title_translated(),
+        "instrument_title": instrument.translated.short_title,
         "member_state": spec.member_state,
         "language_name": language["name_translated"],
         "as_of": moment(spec.as_of),

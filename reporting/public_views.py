@@ -70,7 +70,7 @@ def dashboard(request):
     by_theme = charts.status_bars(
         rows=[
             charts.ChartRow(
-                label=str(row.theme.title_translated()),
+                label=str(row.theme.translated.title),
                 counts=row.counts,
                 href=reverse("reporting:theme", args=[row.theme.slug]),
             )
