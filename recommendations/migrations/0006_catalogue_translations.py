@@ -63,9 +63,4 @@ class Migration(migrations.Migration):
             )
         ),
         migrations.RunPython(columns_to_translations, translations_to_columns),
-        *(
-            migrations.RemoveField(model_name=model.lower(), name=f"{field}_{language}")
-            for model, field in COLUMNS.items()
-            for language in LANGUAGES
-        ),
     ]
