@@ -30,3 +30,13 @@ def standing_mark(context, translation) -> str:
         "</a></sup>",
         _("working translation"),
     )
+
+
+@register.simple_tag(takes_context=True)
+def catalogue_text(context, translation) -> str:
+    """The text, in a ``lang`` span when it is not in the page's language, and marked
+    when it is a working translation."""
+    text = format_html("{}", translation.text)
+    if translation.language != (get_language() or "en")[:2]:
+        text = format_html('<span lang="{}">{}</span>', translation.language, text)
+    return format_html("{}{}", text, standing_mark(context, translation))

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from django.core.management import call_command
 
 from recommendations.models import Instrument, MemberState, Recommendation, Theme
@@ -171,11 +172,18 @@ def test_member_state_names_come_from_cldr():
 @pytest.mark.django_db
 def test_migrating_again_keeps_the_secretariats_edits():
     recommendation = Recommendation.objects.get(number=5)
-    recommendation.text_es = "Texto revisado por la Secretaría."
+    recommendation.translations["es"]["text"] = {
+        "text": "Texto revisado por la Secretaría.",
+        "standing": "official",
+        "reference": "RTP-VII/doc.5/24",
+    }
     recommendation.save()
     call_command("migrate", verbosity=0)
-    assert (
-        Recommendation.objects.get(number=5).text_es
-        == "Texto revisado por la Secretaría."
-    )
+    kept = Recommendation.objects.get(number=5).translated
+    with translation.override("es"):
+        assert (kept.text.text, kept.text.standing, kept.text.reference) == (
+            "Texto revisado por la Secretaría.",
+            "official",
+            "RTP-VII/doc.5/24",
+        )
     assert Recommendation.objects.count() == 22

@@ -45,19 +45,34 @@ def test_unknown_recommendation_is_404(client):
 
 
 def test_untranslated_text_shows_english_with_a_note(client):
+    Recommendation.objects.filter(number=2).update(translations={})
     html = client.get("/es/recommendations/2/").content.decode()
-    assert "Call for effective partnerships" in html
-    assert 'lang="en"' in html
+    assert '<span lang="en">Call for effective partnerships' in html
     assert "Aún sin traducir: se muestra en inglés." in html
 
 
-def test_translated_text_shows_without_the_note(client):
-    Recommendation.objects.filter(number=2).update(
-        text_es="Promover alianzas eficaces."
-    )
+def test_a_working_translation_says_so(client):
+    html = client.get("/es/recommendations/2/").content.decode()
+    assert "Call for effective partnerships" not in html
+    assert "Hacer un llamado a establecer alianzas eficaces" in html  # as shipped
+    assert 'href="#working-translation"' in html
+    assert 'id="working-translation"' in html  # the note the mark points to
+    assert "Aún sin traducir" not in html
+
+
+def test_an_official_translation_carries_no_working_mark(client):
+    recommendation = Recommendation.objects.get(number=2)
+    recommendation.translations["es"]["text"] = {
+        "text": "Promover alianzas eficaces.",
+        "standing": "official",
+        "reference": "RTP-VII/doc.5/24",
+    }
+    recommendation.save()
     html = client.get("/es/recommendations/2/").content.decode()
     assert "Promover alianzas eficaces." in html
     assert "Call for effective partnerships" not in html
+    assert "Promover alianzas eficaces.</span>" not in html  # no lang span
+    assert 'href="#working-translation"' not in html.split("Promover alianzas")[1][:80]
 
 
 def test_every_url_carries_the_language(client):
