@@ -10,6 +10,7 @@ so a file made before the English changed is refused rather than applied to new 
 from dataclasses import dataclass
 
 import polib
+from django.db import models
 from django.utils.translation import gettext as _
 
 from recommendations.translations.texts import (
@@ -45,6 +46,12 @@ class Reading:
     unchanged: int
     skipped_fuzzy: list[str]
     skipped_empty: list[str]
+
+
+def length_limit(text: CatalogueText) -> int | None:
+    """A one-line field's limit; a paragraph, however long, has none."""
+    field = text.obj._meta.get_field(text.field)
+    return ONE_LINE_LIMIT if isinstance(field, models.CharField) else None
 
 
 def standing_note(text: CatalogueText, language: str) -> str:
@@ -115,7 +122,9 @@ def read(instrument, language: str, content: str) -> Reading:
         key = item.msgctxt or ""
         text = texts.get(key)
         if text is None:
-            problems.append(_("“%(key)s” is not a text of this catalogue.") % {"key": key})
+            problems.append(
+                _("“%(key)s” is not a text of this catalogue.") % {"key": key}
+            )
             continue
         if key in seen:
             problems.append(_("“%(key)s” appears more than once.") % {"key": key})
@@ -137,10 +146,10 @@ def read(instrument, language: str, content: str) -> Reading:
         if not new:
             empty.append(key)
             continue
-        if "\n" not in text.source and len(new) > ONE_LINE_LIMIT:
+        if (limit := length_limit(text)) is not None and len(new) > limit:
             problems.append(
                 _("The translation of “%(label)s” is longer than %(limit)s characters.")
-                % {"label": text.label, "limit": ONE_LINE_LIMIT}
+                % {"label": text.label, "limit": limit}
             )
             continue
         found = entry(text.obj, text.field, language)

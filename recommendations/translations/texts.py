@@ -71,7 +71,9 @@ def entry(obj: models.Model, field: str, language: str) -> dict | None:
     return found if found and found.get("text") else None
 
 
-def translate(obj: models.Model, field: str, language: str | None = None) -> Translation:
+def translate(
+    obj: models.Model, field: str, language: str | None = None
+) -> Translation:
     language = (language or get_language() or SOURCE_LANGUAGE)[:2]
     source = getattr(obj, field)
     if language not in TRANSLATED_LANGUAGES:
@@ -136,7 +138,7 @@ class CatalogueText:
 
 
 def catalogue_texts(instrument) -> Iterator[CatalogueText]:
-    """Every text of ``instrument`` and its cycles a reader can meet, in reading order."""
+    """Every text of ``instrument`` and its cycles a reader meets, in reading order."""
     labels = {
         "title": _("Title as printed"),
         "short_title": _("Short title"),
@@ -175,7 +177,10 @@ def catalogue_texts(instrument) -> Iterator[CatalogueText]:
             ("meeting", _("Cycle “%(slug)s”: reports to")),
         ):
             yield CatalogueText(
-                f"cycle.{cycle.slug}.{field}", label % {"slug": cycle.slug}, cycle, field
+                f"cycle.{cycle.slug}.{field}",
+                label % {"slug": cycle.slug},
+                cycle,
+                field,
             )
 
 
