@@ -18,16 +18,16 @@ def lang_attr(translation) -> str:
 
 @register.simple_tag(takes_context=True)
 def standing_mark(context, translation) -> str:
-    """A dagger after a working translation, pointing to the page's note on it."""
+    """A dagger after a working translation, explained by the page's note. Not a
+    link: the text it follows is often a link itself."""
     if not translation.is_working:
         return ""
     request = context.get("request")
     if request is not None:
         request.shows_working_translation = True
     return format_html(
-        '<sup class="standing-mark"><a href="#working-translation">'
-        '<span aria-hidden="true">†</span><span class="visually-hidden">{}</span>'
-        "</a></sup>",
+        '<sup class="standing-mark"><span aria-hidden="true">†</span>'
+        '<span class="visually-hidden"> ({})</span></sup>',
         _("working translation"),
     )
 
