@@ -193,7 +193,7 @@ def _write_instructions(
             "",
             Font(bold=True, size=14),
         ),
-        (_("Reporting cycle"), cycle.name, None),
+        (_("Reporting cycle"), str(cycle), None),
         (
             _("Deadline for submissions"),
             f"{formats.date_format(deadline.local, 'DATETIME_FORMAT')} "
@@ -208,6 +208,23 @@ def _write_instructions(
             )
             + f" ({cycle.time_zone})",
             None,
+        ),
+        *(
+            [
+                (
+                    _("Translation"),
+                    _(
+                        "The themes and the texts of the recommendations are working "
+                        "translations; the English text is authoritative."
+                    ),
+                    None,
+                )
+            ]
+            if any(
+                recommendation.translated.text.is_working
+                for recommendation in cycle.instrument.recommendations.all()
+            )
+            else []
         ),
         ("", "", None),
         (

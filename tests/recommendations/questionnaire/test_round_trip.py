@@ -6,9 +6,16 @@ The cast: Maria (focal point of Mexico), Rita (reviewer), Alba (admin).
 from datetime import date
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from recommendations import services
-from recommendations.models import ProgressUpdate, ReviewState, UpdateEvent
+from recommendations.models import (
+    ProgressUpdate,
+    Recommendation,
+    ReviewState,
+    UpdateEvent,
+)
 from tests import factories
 from tests.spreadsheets import download, row_of, to_file, upload
 
@@ -380,3 +387,29 @@ def test_an_update_accepted_since_the_download(client, focal_mex, reviewer, mexi
     assert "was accepted or deleted in the portal after this file was downloaded" in (
         response.content.decode()
     )
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "pt"])
+def test_a_file_in_another_language_gives_the_catalogue_in_it(
+    client, focal_mex, language
+):
+    client.force_login(focal_mex)
+    workbook = download(client, language=language)
+    questionnaire = workbook[workbook.sheetnames[1]]
+    first = next(questionnaire.iter_rows(min_row=2, max_row=2, values_only=True))
+    text = Recommendation.objects.get(number=1).translations[language]["text"]
+    assert first[2] == text["text"] and text["standing"] == "working"
+    assert "Address the crime of trafficking" not in str(first)
+    instructions = " ".join(
+        str(value)
+        for row in workbook[workbook.sheetnames[0]].iter_rows(values_only=True)
+        for value in row
+        if value
+    )
+    assert "Progress towards the Eighth Meeting" not in instructions
+    with translation.override(language):
+        note = gettext(
+            "The themes and the texts of the recommendations are working "
+            "translations; the English text is authoritative."
+        )
+    assert note in instructions
