@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from recommendations.models import MemberState, ReportingCycle
 
 # The languages the report is written in; its own words come from Django's catalogues.
-REPORT_LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+REPORT_LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("pt", _("Portuguese")),
+]
 
 
 def report_path(instance: "ReportRun", filename: str) -> str:

@@ -7,7 +7,11 @@ WeasyPrint runs without presentational hints and with a fetcher that serves only
 report's own static files, never anything over the network.
 
 The report's own words go through Django's translation catalogues: call these
-functions inside ``translation.override(language)``.
+functions inside ``translation.override(language)``. The catalogue's texts (the
+instrument, its themes, recommendations and footnotes, the cycle) are read in the
+edition's language with their standing: a working translation is marked and the cover
+says the edition uses them; an English stand-in is marked ``lang="en"`` and noted.
+Narratives stay in the language the state wrote them, marked with it.
 """
 
 import mimetypes
@@ -26,8 +30,9 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language_info, gettext
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, get_language_info, gettext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -36,6 +41,7 @@ from recommendations.models import (
     ADVANCED_STATUSES,
     STATUS_DEFINITIONS,
     AssistanceNeed,
+    Footnote,
     Measure,
     MemberState,
     ProgressUpdate,
@@ -43,6 +49,7 @@ from recommendations.models import (
     ReportingCycle,
     Status,
 )
+from recommendations.translations.texts import MISSING, Standing, Translation, translate
 from reporting import charts
 from reporting.labels import category_labels
 from reporting.models import ReportText
@@ -94,6 +101,88 @@ def gather(spec: ReportSpec) -> ReportData:
     return ReportData(spec=spec, matrix=matrix, texts=texts)
 
 
+# --- The catalogue's texts, as the edition prints them --------------------------------
+
+# After a working translation; the cover's note (its anchor) says what it means.
+WORKING_MARK = mark_safe(
+    '<sup class="standing-mark"><a href="#working-translations">†</a></sup>'
+)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A catalogue text in an edition: ``{{ t }}`` its text, ``<p{{ t.lang }}>`` the
+    element's language when it is not the edition's, ``{{ t.mark }}`` the dagger of a
+    working translation, ``{{ t.inline }}`` all three within a sentence."""
+
+    translation: Translation
+    edition_language: str
+
+    def __str__(self) -> str:
+        return self.translation.text
+
+    @property
+    def text(self) -> str:
+        return self.translation.text
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.translation.is_fallback
+
+    @property
+    def is_working(self) -> bool:
+        return self.translation.is_working
+
+    @property
+    def official_reference(self) -> str:
+        """The document an official translation was taken from, if it says."""
+        if self.translation.standing == Standing.OFFICIAL:
+            return self.translation.reference
+        return ""
+
+    @property
+    def lang(self) -> SafeString:
+        if self.translation.language == self.edition_language:
+            return mark_safe("")
+        return format_html(' lang="{}"', self.translation.language)
+
+    @property
+    def mark(self) -> SafeString:
+        return WORKING_MARK if self.is_working else mark_safe("")
+
+    @property
+    def inline(self) -> SafeString:
+        if self.lang:
+            return format_html("<span{}>{}</span>{}", self.lang, self.text, self.mark)
+        return format_html("{}{}", self.text, self.mark)
+
+
+class Catalogue:
+    """Reads catalogue texts in the edition's language and notes their standings,
+    so that the cover can say whether the edition uses working translations."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self.standings: set[str] = set()
+
+    def __call__(self, obj, field: str) -> Shown:
+        translation = translate(obj, field, self.language)
+        self.standings.add(translation.standing)
+        return Shown(translation, self.language)
+
+    def footnote(self, footnote: Footnote) -> Shown:
+        """An "Idem" footnote shows the text it repeats."""
+        return self(footnote.repeats if footnote.repeats_id else footnote, "text")
+
+    @property
+    def uses_working_translations(self) -> bool:
+        return Standing.WORKING in self.standings
+
+    @property
+    def uses_english_stand_ins(self) -> bool:
+        return MISSING in self.standings
+
+
 # --- What the template shows --------------------------------------------------------
 
 
@@ -104,8 +193,11 @@ class Highlight:
     status_label: str
     summary: str
     narrative: SafeString | None
+    # The state's words (summary, narrative, measures) are in the language it wrote
+    # them in: set on their elements when it is not the edition's.
     narrative_language: str
-    measures: list[str]
+    lang: str
+    measures: list[SafeString]
 
 
 @dataclass
@@ -113,10 +205,9 @@ class RecommendationSection:
     anchor: str
     number: int
     heading: str
-    text: str
-    text_is_fallback: bool
+    text: Shown
     source: str
-    footnotes: list[tuple[int, str]]
+    footnotes: list[tuple[int, Shown]]
     addressee: str
     chart: SafeString
     sentence: str
@@ -129,8 +220,7 @@ class RecommendationSection:
 @dataclass
 class ThemeSection:
     anchor: str
-    title: str
-    is_fallback: bool
+    title: Shown
     chart: SafeString | None
     recommendations: list[RecommendationSection]
 
@@ -142,7 +232,7 @@ class Profile:
     chart: SafeString
     sentence: str
     by_status: list[tuple[str, str, list[int]]]  # key, label, recommendation numbers
-    measures: list[str]
+    measures: list[SafeString]
     needs: list[str]
 
 
@@ -171,10 +261,19 @@ def percent(share: float) -> str:
     return gettext("%(percent)s%%") % {"percent": round(share * 100)}
 
 
-def _measure(measure: Measure) -> str:
-    text = f"{measure.get_kind_display()}: {measure.title}"
+def _lang(update: ProgressUpdate) -> str:
+    """The language of the state's words, when it is not the edition's; else ""."""
+    language = update.narrative_language
+    return "" if language == (get_language() or "en")[:2] else language
+
+
+def _measure(measure: Measure, lang: str = "") -> SafeString:
+    title = measure.title
+    if lang:
+        title = format_html('<span lang="{}">{}</span>', lang, title)
+    text = format_html("{}: {}", measure.get_kind_display(), title)
     if measure.date:
-        text += f" ({day(measure.date)})"
+        text += format_html(" ({})", day(measure.date))
     return text
 
 
@@ -185,6 +284,7 @@ def _need(need: AssistanceNeed) -> str:
 
 def _highlight(state_name: str, update: ProgressUpdate, labels) -> Highlight:
     public = update.narrative_is_public and update.narrative.strip()
+    lang = _lang(update)
     return Highlight(
         state=state_name,
         status=update.status,
@@ -193,7 +293,8 @@ def _highlight(state_name: str, update: ProgressUpdate, labels) -> Highlight:
         # Confidential narratives never reach the report, whoever compiles it.
         narrative=render_markdown(update.narrative) if public else None,
         narrative_language=update.narrative_language,
-        measures=[_measure(m) for m in update.measures.all()],
+        lang=lang,
+        measures=[_measure(m, lang) for m in update.measures.all()],
     )
 
 
@@ -223,8 +324,8 @@ def _recommendation_section(
     states: list[MemberState],
     labels: dict[str, str],
     member_state: MemberState | None,
+    catalogue: Catalogue,
 ) -> RecommendationSection:
-    text = recommendation.translated.text
     heading = _recommendation_heading(recommendation)
     if member_state is None:
         counts = matrix.counts_for_recommendation(recommendation)
@@ -244,10 +345,14 @@ def _recommendation_section(
         anchor=f"rec-{recommendation.number}",
         number=recommendation.number,
         heading=heading,
-        text=text.text,
-        text_is_fallback=text.is_fallback,
+        text=catalogue(recommendation, "text"),
         source=_source(recommendation),
-        footnotes=[(f.number, f.resolved_text) for f in recommendation.footnotes.all()],
+        # The title's footnote is printed once, under the title in "About this report".
+        footnotes=[
+            (f.number, catalogue.footnote(f))
+            for f in recommendation.footnotes.all()
+            if not f.on_title
+        ],
         addressee=recommendation.get_addressee_display(),
         chart=chart,
         sentence=charts.status_summary(counts, labels),
@@ -293,7 +398,11 @@ def _profile(
         )
         if update is not None:
             prefix = f"{recommendation.number}. "
-            measures += [prefix + _measure(m) for m in update.measures.all()]
+            lang = _lang(update)
+            measures += [
+                format_html("{}{}", prefix, _measure(m, lang))
+                for m in update.measures.all()
+            ]
             needs += [prefix + _need(n) for n in update.assistance_needs.all()]
     return Profile(
         anchor=f"state-{state.iso3.lower()}",
@@ -318,7 +427,10 @@ def _profile(
 
 
 def _themes(
-    data: ReportData, states: list[MemberState], labels: dict[str, str]
+    data: ReportData,
+    states: list[MemberState],
+    labels: dict[str, str],
+    catalogue: Catalogue,
 ) -> list[ThemeSection]:
     matrix, member_state = data.matrix, data.spec.member_state
     by_theme: dict[int, list[Recommendation]] = {}
@@ -330,7 +442,7 @@ def _themes(
         by_theme.items(), key=lambda item: themes[item[0]].position
     ):
         theme = themes[theme_id]
-        title = theme.translated.title
+        title = catalogue(theme, "title")
         chart = None
         if member_state is None:
             chart = charts.status_bars(
@@ -351,11 +463,12 @@ def _themes(
         sections.append(
             ThemeSection(
                 anchor=f"theme-{theme.slug}",
-                title=title.text,
-                is_fallback=title.is_fallback,
+                title=title,
                 chart=chart,
                 recommendations=[
-                    _recommendation_section(matrix, r, states, labels, member_state)
+                    _recommendation_section(
+                        matrix, r, states, labels, member_state, catalogue
+                    )
                     for r in recommendations
                 ],
             )
@@ -363,7 +476,9 @@ def _themes(
     return sections
 
 
-def _executive_summary(matrix: StatusMatrix, labels: dict[str, str]) -> dict:
+def _executive_summary(
+    matrix: StatusMatrix, labels: dict[str, str], catalogue: Catalogue
+) -> dict:
     summary = hemispheric_summary(matrix)
     ranked = [
         row
@@ -372,7 +487,7 @@ def _executive_summary(matrix: StatusMatrix, labels: dict[str, str]) -> dict:
     ]
     theme_rows = [
         {
-            "title": row.theme.translated.title.text,
+            "title": catalogue(row.theme, "title"),
             "share": percent(row.advanced_share),
             "sentence": charts.status_summary(row.counts, labels),
         }
@@ -403,7 +518,7 @@ def _executive_summary(matrix: StatusMatrix, labels: dict[str, str]) -> dict:
         "themes_chart": charts.status_bars(
             rows=[
                 charts.ChartRow(
-                    label=row.theme.translated.title.text, counts=row.counts
+                    label=catalogue(row.theme, "title").text, counts=row.counts
                 )
                 for row in sorted(ranked, key=lambda row: row.theme.position)
             ],
@@ -482,12 +597,19 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
     states = by_name(matrix.participating)
     instrument = spec.cycle.instrument
     language = get_language_info(spec.language)
+    catalogue = Catalogue(spec.language)
     context = {
         "spec": spec,
         "title": report_title(spec),
         "cycle": spec.cycle,
+        "cycle_name": catalogue(spec.cycle, "name"),
+        "cycle_meeting": catalogue(spec.cycle, "meeting"),
         "instrument": instrument,
-        "instrument_title": instrument.translated.short_title,
+        "instrument_title": catalogue(instrument, "short_title"),
+        "instrument_full_title": catalogue(instrument, "title"),
+        "title_footnotes": [
+            catalogue.footnote(f) for f in instrument.footnotes.all() if f.on_title
+        ],
         "member_state": spec.member_state,
         "language_name": language["name_translated"],
         "as_of": moment(spec.as_of),
@@ -500,7 +622,7 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
             for key, text in STATUS_DEFINITIONS.items()
         ],
         "advanced_labels": [labels[s] for s in ADVANCED_STATUSES],
-        "themes": _themes(data, states, labels),
+        "themes": _themes(data, states, labels, catalogue),
         "identity": _identity(data),
         "participating_count": len(matrix.participating),
     }
@@ -508,7 +630,7 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
         reporting = [s for s in states if matrix.reported(s)]
         context.update(
             {
-                "summary": _executive_summary(matrix, labels),
+                "summary": _executive_summary(matrix, labels, catalogue),
                 "introduction": render_markdown(data.texts.introduction)
                 if data.texts
                 else None,
@@ -530,6 +652,9 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
                 "profile": _profile(matrix, spec.member_state, labels),
             }
         )
+    # Last, once every catalogue text the edition prints has been read.
+    context["uses_working_translations"] = catalogue.uses_working_translations
+    context["uses_english_stand_ins"] = catalogue.uses_english_stand_ins
     return context
 
 

@@ -46,6 +46,12 @@ def _request_form(cycle: ReportingCycle) -> ReportRequestForm:
     return ReportRequestForm(initial={"cycle": cycle.slug, "language": default})
 
 
+def _name_field() -> str:
+    """The column of the state names in the page's language, to sort them by."""
+    language = (get_language() or "en")[:2]
+    return f"name_{language}" if language in dict(REPORT_LANGUAGES) else "name_en"
+
+
 def _sweep(runs) -> None:
     """Catch runs whose worker died before anyone reads their state."""
     report_runs_sweep(runs=runs.active())
@@ -90,7 +96,7 @@ def reports_home(request):
             ],
             "may_write": permissions.can_write_texts(user),
             "may_publish": permissions.can_publish(user),
-            "states": MemberState.objects.order_by("name_en"),
+            "states": MemberState.objects.order_by(_name_field()),
         },
     )
 

@@ -207,7 +207,7 @@ def test_the_reports_executive_summary_gives_the_overall_and_theme_shares(publis
         "statuses are largely or fully implemented." in html
     )
     assert "3 of the 3 participating member states reported progress" in html
-    shares = {row["title"]: row["share"] for row in context["summary"]["themes"]}
+    shares = {str(row["title"]): row["share"] for row in context["summary"]["themes"]}
     assert shares == {
         "Multidimensional approach": "67%",  # 2/3; over all 35 states: 6%
         "Public awareness and capacity building": "50%",  # 3/6; fully alone: 17%

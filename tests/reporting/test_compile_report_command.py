@@ -86,8 +86,8 @@ def test_bad_arguments_fail_with_a_message(tmp_path, args, message):
 
 
 def test_an_unknown_language_is_refused(tmp_path):
-    with pytest.raises(CommandError, match="invalid choice: 'fr'"):
-        compile_report("--output", str(tmp_path / "r.pdf"), "--language", "fr")
+    with pytest.raises(CommandError, match="invalid choice: 'de'"):
+        compile_report("--output", str(tmp_path / "r.pdf"), "--language", "de")
 
 
 def test_an_output_folder_that_does_not_exist_is_refused(tmp_path):

@@ -336,3 +336,20 @@ def test_with_the_broker_down_the_page_says_so_and_keeps_nothing(
         response.content.decode()
     )
     assert not ReportRun.objects.exists()
+
+
+def test_a_report_is_asked_for_in_any_of_the_four_languages(browse, cycle):
+    client = browse("reviewer")
+    html = client.get("/fr/reports/").content.decode()
+    for code in ("en", "es", "fr", "pt"):
+        assert f'name="language" value="{code}"' in html
+    # The page's language is the one chosen at first.
+    assert re.search(r'value="fr"[^>]*checked', html)
+    for code in ("fr", "pt"):
+        assert f"/fr/reports/texts/{cycle.slug}/{code}/" in html
+    response = client.post(
+        "/en/reports/generate/", {"cycle": cycle.slug, "language": "pt"}
+    )
+    run = ReportRun.objects.get()
+    check(response, f"/en/reports/runs/{run.pk}/")
+    assert run.language == "pt"

@@ -1,5 +1,5 @@
 """python manage.py compile_report --output FILE.pdf [--cycle SLUG] [--state ISO3]
-[--language en|es] [--as-of ISO8601]: the report, compiled here and now."""
+[--language en|es|fr|pt] [--as-of ISO8601]: the report, compiled here and now."""
 
 import os
 import tempfile

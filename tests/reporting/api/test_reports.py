@@ -145,6 +145,15 @@ def test_the_design_shape_of_the_answer(api, reviewer, cycle):
     assert body["language"] == "es" and body["member_state"] is None
 
 
+@pytest.mark.parametrize("language", ["fr", "pt"])
+def test_a_report_in_french_or_portuguese(api, reviewer, cycle, language):
+    response = api(reviewer).post(REPORTS, {"language": language}, format="json")
+
+    assert response.status_code == 202, response.content
+    assert response.json()["language"] == language
+    assert ReportRun.objects.get().language == language
+
+
 def test_defaults_the_open_cycle_in_english_hemispheric(api, reviewer, cycle):
     body = api(reviewer).post(REPORTS, {}, format="json").json()
 
@@ -156,7 +165,7 @@ def test_defaults_the_open_cycle_in_english_hemispheric(api, reviewer, cycle):
     ("payload", "field"),
     [
         ({"cycle": "nope"}, "cycle"),
-        ({"language": "fr"}, "language"),
+        ({"language": "de"}, "language"),
         ({"member_state": "XXX"}, "member_state"),
         ({"as_of": "yesterday"}, "as_of"),
     ],
