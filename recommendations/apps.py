@@ -25,6 +25,8 @@ class RecommendationsConfig(AppConfig):
             "Recommendation",
             "Footnote",
             "MemberState",
+            # Cycle names and meetings show on public pages, in every language.
+            "ReportingCycle",
         ):
             model = self.get_model(name)
             post_save.connect(

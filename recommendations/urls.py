@@ -4,6 +4,7 @@ from recommendations import (
     notification_views,
     questionnaire_views,
     review_views,
+    translation_views,
     views,
     workspace_views,
 )
@@ -85,5 +86,32 @@ urlpatterns = [
         "cycles/<slug:slug>/extensions/<int:pk>/revoke/",
         review_views.extension_revoke,
         name="extension-revoke",
+    ),
+    # The catalogue's translations
+    path("translations/", translation_views.status, name="translations"),
+    path(
+        "translations/<str:lang>/",
+        translation_views.language_page,
+        name="translation-language",
+    ),
+    path(
+        "translations/<str:lang>/export.po",
+        translation_views.export,
+        name="translation-export",
+    ),
+    path(
+        "translations/<str:lang>/import/",
+        translation_views.import_file,
+        name="translation-import",
+    ),
+    path(
+        "translations/<str:lang>/import/confirm/",
+        translation_views.import_confirm,
+        name="translation-import-confirm",
+    ),
+    path(
+        "translations/<str:lang>/<str:key>/",
+        translation_views.edit,
+        name="translation-edit",
     ),
 ]

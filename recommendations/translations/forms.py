@@ -62,7 +62,7 @@ class TranslationForm(_StandingMixin, forms.Form):
         label=_("Translation"),
         required=False,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("Leave empty to remove the translation: the English text shows."),
     )
     standing = _standing_field()
