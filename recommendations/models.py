@@ -155,7 +155,6 @@ class Theme(Translatable):
         return str(self.translated.title)
 
 
-
 class Recommendation(Translatable):
     TRANSLATED_FIELDS = FIELDS["recommendation"]
 
@@ -212,7 +211,9 @@ class Recommendation(Translatable):
         return self.addressee == self.Addressee.SECRETARIAT
 
 
-class MemberState(models.Model):
+class MemberState(Translatable):
+    TRANSLATED_FIELDS = FIELDS["state"]
+
     iso3 = models.CharField(_("ISO 3166 alpha-3 code"), max_length=3, unique=True)
     iso2 = models.CharField(_("ISO 3166 alpha-2 code"), max_length=2, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=100)

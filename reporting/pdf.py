@@ -640,7 +640,12 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
                 "profiles": [_profile(matrix, s, labels) for s in reporting],
                 "silent": [s.name for s in states if not matrix.reported(s)],
                 "not_participating": [
-                    (s.name, s.participation_note)
+                    (
+                        s.name,
+                        catalogue(s, "participation_note")
+                        if s.participation_note
+                        else None,
+                    )
                     for s in by_name(s for s in matrix.states if not s.participating)
                 ],
             }

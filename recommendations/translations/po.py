@@ -171,6 +171,8 @@ def load_shipped(instrument, content: str, language: str) -> None:
         if located is None or not item.msgstr or "fuzzy" in item.flags:
             continue
         obj, field = located
+        if not hasattr(obj, "translations"):
+            continue  # an earlier migration, before this kind was translated
         obj = changed.setdefault((type(obj), obj.pk), obj)
         if getattr(obj, field) != item.msgid or entry(obj, field, language):
             continue

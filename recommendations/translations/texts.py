@@ -33,6 +33,7 @@ FIELDS = {
     "theme": ("title",),
     "recommendation": ("text",),
     "cycle": ("name", "meeting"),
+    "state": ("participation_note",),
 }
 
 
@@ -182,6 +183,14 @@ def catalogue_texts(instrument) -> Iterator[CatalogueText]:
                 cycle,
                 field,
             )
+    states = instrument._meta.apps.get_model("recommendations", "MemberState")
+    for state in states.objects.exclude(participation_note="").order_by("iso3"):
+        yield CatalogueText(
+            f"state.{state.iso3}.participation_note",
+            _("%(state)s: participation note") % {"state": state.name_en},
+            state,
+            "participation_note",
+        )
 
 
 def object_for_key(instrument, key: str) -> tuple[models.Model, str] | None:
@@ -197,7 +206,9 @@ def object_for_key(instrument, key: str) -> tuple[models.Model, str] | None:
         return (instrument, field) if not ident else None
     if kind in ("footnote", "recommendation") and not ident.isdigit():
         return None
+    states = instrument._meta.apps.get_model("recommendations", "MemberState")
     found = {
+        "state": lambda: states.objects.filter(iso3=ident),
         "footnote": lambda: instrument.footnotes.filter(number=ident),
         "theme": lambda: instrument.themes.filter(slug=ident),
         "recommendation": lambda: instrument.recommendations.filter(number=ident),

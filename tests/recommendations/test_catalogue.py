@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 from django.core.management import call_command
+from django.utils import translation
 
 from recommendations.models import Instrument, MemberState, Recommendation, Theme
 

@@ -86,7 +86,12 @@ def public_paths(language: str) -> list[str]:
     paths = ["", "recommendations/", "status/", "status/map/", "states/", "data/"]
     paths += [f"recommendations/{n}/" for n in range(1, 23)]
     paths += [f"themes/{theme.slug}/" for theme in instrument.themes.all()]
-    paths += ["states/MEX/", "states/BRA/", "states/MEX/recommendations/5/"]
+    paths += [
+        "states/MEX/",
+        "states/BRA/",
+        "states/VEN/",
+        "states/MEX/recommendations/5/",
+    ]
     paths += ["reports/published/"]
     return [f"/{language}/{path}" for path in paths]
 

@@ -344,7 +344,14 @@ def test_an_official_translation_shows_its_reference_and_no_dagger(cycle):
 def test_an_edition_with_only_official_translations_says_nothing_of_working_ones(
     cycle,
 ):
-    for model in (Instrument, Footnote, Theme, Recommendation, ReportingCycle):
+    for model in (
+        Instrument,
+        Footnote,
+        Theme,
+        Recommendation,
+        ReportingCycle,
+        MemberState,
+    ):
         for obj in model.objects.all():
             for fields in obj.translations.get("pt", {}).values():
                 fields.update(standing="official", reference="OEA/Ser.K/XXXIX.7")
