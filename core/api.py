@@ -5,14 +5,17 @@ those).
 
 Errors always have one shape, ``{"error": {"code", "message", ...}}``: ``fields`` for
 invalid input, ``changes`` and ``by`` for a save on a stale version. The messages come
-from the services and DRF, through gettext, in the language of ``Accept-Language``.
+from the services and DRF, through gettext, in the language asked for: ``?lang=``, else
+``Accept-Language`` (``ApiLanguageMiddleware``).
 """
 
 import math
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse
@@ -64,6 +67,53 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+# --- The language of the answer ----------------------------------------------------
+
+LANGUAGE_PARAMETER = "lang"
+
+
+def api_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+class ApiLanguageMiddleware:
+    """Under /api/, ``?lang=en|es|fr|pt`` chooses the language of the answer's texts
+    and messages, winning over ``Accept-Language`` (which LocaleMiddleware, placed
+    before this one, has already applied). Any other value, or the parameter given
+    twice, is refused with 400, as the API refuses any other filter it cannot read:
+    a client that misspells a language learns it rather than getting English."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/") and LANGUAGE_PARAMETER in request.GET:
+            values = request.GET.getlist(LANGUAGE_PARAMETER)
+            if len(values) > 1:
+                return _language_refused(_("Give this parameter once."))
+            if values[0] not in api_languages():
+                return _language_refused(
+                    _("Give one of these languages: %(languages)s.")
+                    % {"languages": ", ".join(api_languages())}
+                )
+            translation.activate(values[0])
+            request.LANGUAGE_CODE = values[0]
+        return self.get_response(request)
+
+
+def _language_refused(message: str) -> JsonResponse:
+    return JsonResponse(
+        {
+            "error": {
+                "code": "invalid",
+                "message": _("The request is not valid; see the fields."),
+                "fields": {LANGUAGE_PARAMETER: [message]},
+            }
+        },
+        status=400,
+    )
 
 
 # --- Query strings ----------------------------------------------------------------
@@ -170,7 +220,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         set_rollback()
         return _django_validation_error(exc)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(*exc.args)
+        # Django's messages name the model ("No MemberState matches the given
+        # query."): the API says DRF's translated "Not found." instead.
+        exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     if not isinstance(exc, exceptions.APIException):
@@ -231,8 +283,8 @@ def _plain(detail):
 def document_common_errors(result, generator, request, public):
     """Add the errors any operation can answer, so that no response goes undocumented.
 
-    Path parameters routed by digits are integers. Every operation: 406 and 429, and
-    401 (a token that is not valid) where
+    Every operation takes ``lang``. Path parameters routed by digits are integers.
+    Every operation: 406 and 429, and 401 (a token that is not valid) where
     credentials are read. With a body: 400 and
     415. With path parameters: 404. With query parameters: 400.
     """
@@ -246,7 +298,9 @@ def document_common_errors(result, generator, request, public):
             wanted = [406, 429]
             if operation.get("security"):
                 wanted.append(401)
-            parameters = operation.get("parameters", [])
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("name") == LANGUAGE_PARAMETER for p in parameters):
+                parameters.append(_language_parameter())
             for parameter in parameters:
                 # Ids and numbers in paths: routed by a digits-only pattern.
                 if parameter.get("in") == "path" and parameter.get("schema") == {
@@ -268,6 +322,26 @@ def document_common_errors(result, generator, request, public):
                     {"description": ERROR_DESCRIPTIONS[code], "content": json},
                 )
     return result
+
+
+def _language_parameter() -> dict:
+    return {
+        "in": "query",
+        "name": LANGUAGE_PARAMETER,
+        "required": False,
+        "schema": {"type": "string", "enum": api_languages()},
+        "description": (
+            "The language of the answer: of the catalogue's texts (themes, "
+            "recommendations, footnotes, cycles, the instrument), of member states' "
+            "names and of error messages. Wins over the `Accept-Language` header, "
+            "which is read when `lang` is left out; English when neither names one "
+            "of these. Another value, or `lang` given twice, gives 400. Each "
+            "translated text comes with its standing in `<field>_translation`: "
+            "`source` (the English original), `official`, `working` (a working "
+            "translation: the English text, in `<field>_en`, is authoritative) or "
+            "`missing` (no translation yet: the English text stands in)."
+        ),
+    }
 
 
 # --- Ordering, pagination and throttling -----------------------------------------

@@ -14,6 +14,9 @@ from recommendations.api import views as recommendation_views
 from reporting import api as reporting_api
 
 router = SimpleRouter()
+router.register(
+    "instruments", recommendation_views.InstrumentViewSet, basename="instrument"
+)
 router.register("themes", recommendation_views.ThemeViewSet, basename="theme")
 router.register(
     "recommendations",

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # Answers to signed-in people: Cache-Control private, no-store.
     "accounts.middleware.PrivateResponseMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Under /api/ only: ?lang= wins over Accept-Language.
+    "core.api.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -517,6 +519,8 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "recommendations.models.Status",
         "ReviewStateEnum": "recommendations.models.ReviewState",
         "VisibilityEnum": "recommendations.models.Visibility",
+        # A narrative's, a report's and a translated text's language: one set.
+        "LanguageEnum": LANGUAGES,
     },
 }
 

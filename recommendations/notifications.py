@@ -4,6 +4,8 @@ Two sources: steps of the review workflow (the hooks below, called by
 ``recommendations.services`` inside its transaction) and the deadline reminders of
 Celery beat. Either way a ``Notification`` row holds the email as its recipient reads
 it, in their own language, and a Celery task sends it after the transaction commits.
+Catalogue texts in an email (the cycle's name) are in that language too; a working
+translation says so, with the English text, which is authoritative.
 
 Sending happens at most once per row: a worker claims the row (``attempted_at``)
 before talking to the mail server. When the mail server refuses or cannot be reached,
@@ -42,6 +44,7 @@ from recommendations.models import (
     ReviewState,
     UpdateEvent,
 )
+from recommendations.translations.texts import translate
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +340,7 @@ def _compose_reminder(user: User, *, cycle: ReportingCycle, behind: Behind, step
         context = {
             "user": user,
             "cycle": cycle,
+            "cycle_name": translate(cycle, "name"),
             "state": state.name,
             "deadline": _deadline_text(behind.deadline, cycle.zone),
             "extended": behind.deadline != cycle.deadline,
@@ -379,6 +383,7 @@ def _compose_digest(
         context = {
             "user": user,
             "cycle": cycle,
+            "cycle_name": translate(cycle, "name"),
             "deadline": _deadline_text(cycle.deadline, cycle.zone),
             "days": step,
             "rows": rows,

@@ -2,6 +2,12 @@
 
 Built from the same status matrix as the pages and the report. Only accepted updates,
 only their public parts.
+
+Files are in the language of their address (``/es/data/...``): the states' names,
+the themes' titles and the recommendations' texts, with the dictionary. Each
+translated text has columns beside it saying what it is (``text_language``,
+``text_standing``, ``text_reference``) and the English text as adopted
+(``text_en``), which is authoritative; identifiers and codes never change.
 """
 
 import io
@@ -14,12 +20,14 @@ from datetime import datetime
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.links import absolute_url
 from core.spreadsheets import CsvDictWriter, xlsx_append
+from recommendations.translations.texts import translate
 from reporting.selectors import CATEGORIES, NO_INFORMATION, StatusMatrix
 
 
@@ -46,11 +54,80 @@ class Filters:
     theme: str | None = None  # slug
 
 
+def language() -> str:
+    """The language of the files: that of the address they were asked at."""
+    return (get_language() or "en")[:2]
+
+
 def _state_columns() -> list[Column]:
     return [
         Column("member_state", _("ISO 3166 alpha-3 code of the member state")),
-        Column("member_state_name", _("Name of the member state, in English")),
+        Column(
+            "member_state_name",
+            _("Name of the member state, in the language of the file"),
+        ),
+        Column("member_state_name_en", _("Name of the member state, in English")),
     ]
+
+
+def _state_cells(state) -> dict:
+    if state is None:
+        return {
+            "member_state": "",
+            "member_state_name": str(_("OAS Secretariat")),
+            "member_state_name_en": "OAS Secretariat",
+        }
+    return {
+        "member_state": state.iso3,
+        "member_state_name": state.name,
+        "member_state_name_en": state.name_en,
+    }
+
+
+def _translated_columns(field: str, meaning) -> list[Column]:
+    """A catalogue text in the file's language, what that text is, and the English."""
+    return [
+        Column(
+            field,
+            _("%(meaning)s, in the language of the file (see %(field)s_standing)")
+            % {"meaning": meaning, "field": field},
+        ),
+        Column(
+            f"{field}_language",
+            _("Language of %(field)s: en where it is not translated yet")
+            % {"field": field},
+        ),
+        Column(
+            f"{field}_standing",
+            _(
+                "What %(field)s is: source, the English text as adopted; official, "
+                "an official translation (see %(field)s_reference); working, a "
+                "working translation: the English text is authoritative; missing, "
+                "not translated yet: the English text stands in"
+            )
+            % {"field": field},
+        ),
+        Column(
+            f"{field}_reference",
+            _("Symbol of the official document a translation comes from, if any"),
+        ),
+        Column(
+            f"{field}_en",
+            _("%(meaning)s, in English as adopted: the authoritative text")
+            % {"meaning": meaning},
+        ),
+    ]
+
+
+def _translated_cells(obj, field: str) -> dict:
+    found = translate(obj, field)
+    return {
+        field: found.text,
+        f"{field}_language": found.language,
+        f"{field}_standing": found.standing,
+        f"{field}_reference": found.reference,
+        f"{field}_en": getattr(obj, field),
+    }
 
 
 def status_rows(matrix: StatusMatrix, filters: Filters) -> Table:
@@ -68,12 +145,12 @@ def status_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                 continue
             rows.append(
                 {
-                    "member_state": state.iso3,
-                    "member_state_name": state.name_en,
+                    **_state_cells(state),
                     "recommendation": recommendation.number,
                     "theme": recommendation.theme.slug,
                     "status": update.status if update else NO_INFORMATION,
                     "summary": update.summary if update else "",
+                    "summary_language": update.narrative_language if update else "",
                     "accepted_at": update.reviewed_at.isoformat() if update else "",
                     "update_url": absolute_url(
                         reverse(
@@ -106,6 +183,10 @@ def status_rows(matrix: StatusMatrix, filters: Filters) -> Table:
             ),
             Column("summary", _("Public summary of the accepted update")),
             Column(
+                "summary_language",
+                _("Language the state wrote the summary in (it is not translated)"),
+            ),
+            Column(
                 "accepted_at",
                 _("When the Secretariat accepted the update (UTC)"),
                 "date",
@@ -136,7 +217,7 @@ def recommendations_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                 "recommendation": recommendation.number,
                 "theme": recommendation.theme.slug,
                 "addressee": recommendation.addressee,
-                "text": recommendation.text,
+                **_translated_cells(recommendation, "text"),
                 **{category: counts.get(category, 0) for category in CATEGORIES},
             }
         )
@@ -150,7 +231,7 @@ def recommendations_rows(matrix: StatusMatrix, filters: Filters) -> Table:
             Column(
                 "addressee", _("member_states, or secretariat for recommendation 22")
             ),
-            Column("text", _("Full text of the recommendation, in English")),
+            *_translated_columns("text", _("Full text of the recommendation")),
             *_count_columns(),
         ],
         rows,
@@ -166,7 +247,7 @@ def themes_rows(matrix: StatusMatrix, filters: Filters) -> Table:
             {
                 "theme": row.theme.slug,
                 "position": row.theme.position,
-                "title": row.theme.title,
+                **_translated_cells(row.theme, "title"),
                 "recommendations": " ".join(str(r.number) for r in row.recommendations),
                 "advanced_share": round(row.advanced_share, 4),
                 **{category: row.counts.get(category, 0) for category in CATEGORIES},
@@ -184,7 +265,7 @@ def themes_rows(matrix: StatusMatrix, filters: Filters) -> Table:
         [
             Column("theme", _("Short name of the theme")),
             Column("position", _("Order of the theme in the instrument"), "integer"),
-            Column("title", _("Title of the theme, in English")),
+            *_translated_columns("title", _("Title of the theme")),
             Column("recommendations", _("Numbers of its recommendations")),
             Column(
                 "advanced_share",
@@ -205,8 +286,7 @@ def states_rows(matrix: StatusMatrix, filters: Filters) -> Table:
         counts = matrix.counts_for_state(state)
         rows.append(
             {
-                "member_state": state.iso3,
-                "member_state_name": state.name_en,
+                **_state_cells(state),
                 "participating": state.participating,
                 "advanced_share": round(matrix.advanced_share_of_state(state), 4),
                 **{category: counts.get(category, 0) for category in CATEGORIES},
@@ -260,8 +340,7 @@ def measures_rows(matrix: StatusMatrix, filters: Filters) -> Table:
         for measure in update.measures.all():
             rows.append(
                 {
-                    "member_state": state.iso3 if state else "",
-                    "member_state_name": state.name_en if state else "OAS Secretariat",
+                    **_state_cells(state),
                     "recommendation": update.recommendation.number,
                     "kind": measure.kind,
                     "title": measure.title,
@@ -317,6 +396,7 @@ def as_json(table: Table, *, cycle, generated_at: datetime) -> bytes:
     document = {
         "title": table.title,
         "description": table.description,
+        "language": language(),
         "cycle": cycle.slug,
         "generated_at": generated_at.isoformat(),
         "licence": licence(),
@@ -345,6 +425,7 @@ def as_xlsx(table: Table, *, cycle, generated_at: datetime) -> bytes:
     for line in [
         [table.title],
         [table.description],
+        [str(_("Language")), language()],
         [str(_("Cycle")), cycle.slug],
         [str(_("Generated")), generated_at.isoformat()],
         [str(_("Licence")), f"{licence()['name']} {licence()['url']}"],
@@ -358,10 +439,15 @@ def as_xlsx(table: Table, *, cycle, generated_at: datetime) -> bytes:
     return buffer.getvalue()
 
 
+def file_suffix() -> str:
+    """``-es`` in the names of files in another language than English."""
+    return "" if language() == "en" else f"-{language()}"
+
+
 def full_export(matrix: StatusMatrix) -> tuple[str, bytes]:
     """Every table of the cycle, in CSV and JSON, in one dated ZIP."""
     generated_at = timezone.now()
-    name = f"tip-portal-{matrix.cycle.slug}-{generated_at:%Y-%m-%d}"
+    name = f"tip-portal-{matrix.cycle.slug}-{generated_at:%Y-%m-%d}{file_suffix()}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for table_name, build in TABLES.items():
@@ -371,13 +457,35 @@ def full_export(matrix: StatusMatrix) -> tuple[str, bytes]:
                 f"{name}/{table_name}.json",
                 as_json(table, cycle=matrix.cycle, generated_at=generated_at),
             )
-        archive.writestr(
-            f"{name}/README.txt",
-            (
-                f"{matrix.cycle.name}\n"
-                f"Generated {generated_at.isoformat()} from {settings.SITE_URL}\n"
-                f"Licence: {licence()['name']} {licence()['url']}\n"
-                "Each .json file carries its data dictionary under 'columns'.\n"
-            ),
-        )
+        archive.writestr(f"{name}/README.txt", _readme(matrix.cycle, generated_at))
     return f"{name}.zip", buffer.getvalue()
+
+
+def _readme(cycle, generated_at: datetime) -> str:
+    cycle_name = translate(cycle, "name")
+    lines = [
+        str(cycle_name),
+        str(_("Generated %(when)s from %(site)s"))
+        % {"when": generated_at.isoformat(), "site": settings.SITE_URL},
+        str(_("Licence: %(name)s %(url)s")) % licence(),
+        str(_("Language of the names and texts: %(language)s"))
+        % {"language": language()},
+        str(_("Each .json file carries its data dictionary under 'columns'.")),
+    ]
+    if language() != "en":
+        lines.append(
+            str(
+                _(
+                    "Theme titles, recommendation texts and the cycle's name are "
+                    "working translations unless their _standing column says "
+                    "official: the English text, in the _en column, is "
+                    "authoritative."
+                )
+            )
+        )
+    if cycle_name.is_working:
+        lines[0] += " " + str(
+            _("(working translation; the English text is authoritative: %(text)s)")
+            % {"text": cycle.name}
+        )
+    return "\n".join(lines) + "\n"

@@ -1,4 +1,7 @@
-"""Downloads of the open data, the data dictionary, and the feed of accepted updates."""
+"""Downloads of the open data, the data dictionary, and the feed of accepted updates.
+
+All of them in the language of their address (``/es/data/``, ``/es/feed/``).
+"""
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse
@@ -45,6 +48,7 @@ def data_home(request):
             "tables": tables,
             "formats": list(FORMATS),
             "licence": opendata.licence(),
+            "language": opendata.language(),
             "reports": reports,
         },
     )
@@ -65,9 +69,8 @@ def download(request, name: str, extension: str):
     else:
         body = opendata.as_xlsx(table, cycle=cycle, generated_at=now)
     response = HttpResponse(body, content_type=FORMATS[extension])
-    response["Content-Disposition"] = (
-        f'attachment; filename="{cycle.slug}-{name}.{extension}"'
-    )
+    filename = f"{cycle.slug}-{name}{opendata.file_suffix()}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Link"] = f'<{opendata.licence()["url"]}>; rel="license"'
     return response
 

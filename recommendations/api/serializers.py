@@ -24,6 +24,8 @@ from recommendations import services
 from recommendations.models import (
     AssistanceNeed,
     Evidence,
+    Footnote,
+    Instrument,
     Measure,
     MemberState,
     ProgressUpdate,
@@ -41,16 +43,118 @@ from recommendations.services import (
     NeedData,
     UpdateContent,
 )
+from recommendations.translations.texts import (
+    MISSING,
+    SOURCE,
+    Standing,
+    entry,
+    translate,
+)
 
 # The limits of the page's form, so that the API and the pages accept the same.
 MAX_MEASURES = 30
 MAX_NEEDS = 10
 
 # --- Catalogue --------------------------------------------------------------------
+# Each translated text comes three ways: ``title`` in the language asked for (``?lang=``
+# or Accept-Language), ``title_translation`` saying what that text is (its language
+# and standing: a working translation is not authoritative), and ``title_en``, the
+# English text as adopted, which is.
+
+STANDINGS = [
+    (SOURCE, "The English text as adopted."),
+    (Standing.OFFICIAL, "An official translation, from the document in `reference`."),
+    (
+        Standing.WORKING,
+        "A working translation: the English text (`<field>_en`) is authoritative.",
+    ),
+    (MISSING, "Not translated yet: the English text stands in."),
+]
+
+
+class TranslationSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, help_text="The language of the text given."
+    )
+    standing = serializers.ChoiceField(
+        choices=[code for code, _meaning in STANDINGS],
+        help_text=" ".join(f"`{code}`: {meaning}" for code, meaning in STANDINGS),
+    )
+    reference = serializers.CharField(
+        help_text="The symbol of the official document; empty otherwise."
+    )
+
+
+class TranslatedTextField(serializers.CharField):
+    """A catalogue text in the language of the request."""
+
+    def __init__(self, field: str, resolve=None, **kwargs):
+        self.text_field = field
+        self.resolve = resolve or (lambda obj: obj)
+        kwargs.setdefault(
+            "help_text",
+            "In the language asked for; see its standing beside it (`_translation`).",
+        )
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj) -> str:
+        return translate(self.resolve(obj), self.text_field).text
+
+
+@extend_schema_field(TranslationSerializer)
+class TranslationField(serializers.Field):
+    """What the text beside it is: its language and standing."""
+
+    def __init__(self, field: str, resolve=None, **kwargs):
+        self.text_field = field
+        self.resolve = resolve or (lambda obj: obj)
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj) -> dict:
+        found = translate(self.resolve(obj), self.text_field)
+        return {
+            "language": found.language,
+            "standing": found.standing,
+            "reference": found.reference,
+        }
+
+
+class StoredTranslationField(serializers.CharField):
+    """v1's ``title_es`` and the like, kept for its clients: the stored translation
+    into one language, whatever its standing; empty when there is none."""
+
+    def __init__(self, field: str, language: str, **kwargs):
+        self.text_field = field
+        self.language = language
+        kwargs.setdefault(
+            "help_text",
+            f"Kept for v1's clients: the translation into `{language}`, whatever its "
+            f"standing, or empty. Prefer `?lang={language}`, which gives the standing "
+            "too.",
+        )
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj) -> str:
+        found = entry(obj, self.text_field, self.language)
+        return found["text"] if found else ""
+
+
+def english(field: str, source: str | None = None) -> serializers.CharField:
+    return serializers.CharField(
+        source=source or field,
+        read_only=True,
+        help_text="The English text as adopted: the authoritative one.",
+    )
 
 
 class ThemeSerializer(serializers.ModelSerializer):
     instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    title = TranslatedTextField("title")
+    title_translation = TranslationField("title")
+    title_en = english("title")
+    title_es = StoredTranslationField("title", "es")
+    title_fr = StoredTranslationField("title", "fr")
+    title_pt = StoredTranslationField("title", "pt")
     recommendations = serializers.SerializerMethodField(
         help_text="The numbers of the theme's recommendations."
     )
@@ -61,6 +165,8 @@ class ThemeSerializer(serializers.ModelSerializer):
             "slug",
             "position",
             "title",
+            "title_translation",
+            "title_en",
             "title_es",
             "title_fr",
             "title_pt",
@@ -72,17 +178,33 @@ class ThemeSerializer(serializers.ModelSerializer):
         return [r.number for r in theme.recommendations.all()]
 
 
+def _repeated(footnote: Footnote) -> Footnote:
+    """An "Idem" footnote reads as the footnote it repeats."""
+    return footnote.repeats if footnote.repeats_id else footnote
+
+
 class FootnoteSerializer(serializers.Serializer):
     number = serializers.IntegerField()
-    text = serializers.CharField(
-        source="resolved_text",
-        help_text='The text; an "Idem" footnote gives the text it repeats.',
+    text = TranslatedTextField(
+        "text",
+        resolve=_repeated,
+        help_text=(
+            'In the language asked for; an "Idem" footnote gives the text it repeats.'
+        ),
     )
+    text_translation = TranslationField("text", resolve=_repeated)
+    text_en = english("text", source="resolved_text")
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
     instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    text = TranslatedTextField("text")
+    text_translation = TranslationField("text")
+    text_en = english("text")
+    text_es = StoredTranslationField("text", "es")
+    text_fr = StoredTranslationField("text", "fr")
+    text_pt = StoredTranslationField("text", "pt")
     footnotes = FootnoteSerializer(many=True, read_only=True)
 
     class Meta:
@@ -92,6 +214,8 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "instrument",
             "theme",
             "text",
+            "text_translation",
+            "text_en",
             "text_es",
             "text_fr",
             "text_pt",
@@ -102,12 +226,87 @@ class RecommendationSerializer(serializers.ModelSerializer):
         ]
 
 
+class InstrumentSerializer(serializers.ModelSerializer):
+    title = TranslatedTextField("title", help_text="The title as printed.")
+    title_translation = TranslationField("title")
+    title_en = english("title")
+    short_title = TranslatedTextField("short_title")
+    short_title_translation = TranslationField("short_title")
+    short_title_en = english("short_title")
+    agreed_by = TranslatedTextField("agreed_by")
+    agreed_by_translation = TranslationField("agreed_by")
+    agreed_by_en = english("agreed_by")
+    meeting = TranslatedTextField("meeting")
+    meeting_translation = TranslationField("meeting")
+    meeting_en = english("meeting")
+    meeting_place = TranslatedTextField("meeting_place")
+    meeting_place_translation = TranslationField("meeting_place")
+    meeting_place_en = english("meeting_place")
+    reports_to = TranslatedTextField(
+        "reports_to",
+        help_text="The meeting by which states are to implement the recommendations.",
+    )
+    reports_to_translation = TranslationField("reports_to")
+    reports_to_en = english("reports_to")
+    preamble = TranslatedTextField("preamble")
+    preamble_translation = TranslationField("preamble")
+    preamble_en = english("preamble")
+    footnotes = serializers.SerializerMethodField(
+        help_text="The footnotes on the document's title."
+    )
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "slug",
+            "is_current",
+            "is_draft",
+            "document_symbol",
+            "title",
+            "title_translation",
+            "title_en",
+            "short_title",
+            "short_title_translation",
+            "short_title_en",
+            "agreed_by",
+            "agreed_by_translation",
+            "agreed_by_en",
+            "agreed_on",
+            "meeting",
+            "meeting_translation",
+            "meeting_en",
+            "meeting_place",
+            "meeting_place_translation",
+            "meeting_place_en",
+            "meeting_start",
+            "meeting_end",
+            "reports_to",
+            "reports_to_translation",
+            "reports_to_en",
+            "preamble",
+            "preamble_translation",
+            "preamble_en",
+            "footnotes",
+        ]
+
+    @extend_schema_field(FootnoteSerializer(many=True))
+    def get_footnotes(self, instrument: Instrument) -> list[dict]:
+        on_title = [note for note in instrument.footnotes.all() if note.on_title]
+        return FootnoteSerializer(on_title, many=True).data
+
+
 class MemberStateSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        read_only=True,
+        help_text="In the language asked for (CLDR's name, as in the other four).",
+    )
+
     class Meta:
         model = MemberState
         fields = [
             "iso3",
             "iso2",
+            "name",
             "name_en",
             "name_es",
             "name_fr",
@@ -119,14 +318,26 @@ class MemberStateSerializer(serializers.ModelSerializer):
 
 class CycleSerializer(serializers.ModelSerializer):
     instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    name = TranslatedTextField("name")
+    name_translation = TranslationField("name")
+    name_en = english("name")
+    meeting = TranslatedTextField(
+        "meeting", help_text="The meeting it reports to, in the language asked for."
+    )
+    meeting_translation = TranslationField("meeting")
+    meeting_en = english("meeting")
 
     class Meta:
         model = ReportingCycle
         fields = [
             "slug",
             "name",
+            "name_translation",
+            "name_en",
             "instrument",
             "meeting",
+            "meeting_translation",
+            "meeting_en",
             "period_start",
             "period_end",
             "deadline",

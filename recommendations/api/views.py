@@ -35,6 +35,7 @@ from recommendations.api.serializers import (
     EmptySerializer,
     EvidenceSerializer,
     EvidenceUploadSerializer,
+    InstrumentSerializer,
     MemberStateSerializer,
     ProgressUpdateCreateSerializer,
     ProgressUpdateEditSerializer,
@@ -90,6 +91,21 @@ class PublicReadViewSet(OneValuePerParameter, viewsets.ReadOnlyModelViewSet):
 
     def _fake(self) -> bool:
         return getattr(self, "swagger_fake_view", False)
+
+
+class InstrumentViewSet(PublicReadViewSet):
+    """The documents of recommendations, by slug: their title, meeting and dates;
+    ``is_current`` marks the one whose recommendations the portal tracks now."""
+
+    serializer_class = InstrumentSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Instrument]:
+        return Instrument.objects.prefetch_related("footnotes__repeats").order_by(
+            "-meeting_start", "slug"
+        )
 
 
 @extend_schema_view(

@@ -115,7 +115,7 @@ def test_a_typed_formula_starts_with_an_apostrophe_in_csv(
 def test_the_csv_quotes_every_text_and_leaves_numbers_bare(client, published):
     body = client.get("/en/data/status.csv?state=MEX").content.decode("utf-8-sig")
     # A semicolon in a text cannot start a new cell where Excel splits on it.
-    assert '"MEX","Mexico",1,"' in body
+    assert '"MEX","Mexico","Mexico",1,"' in body
     assert "\"'=cmd|' /C calc'!A0\"" in body
 
 

@@ -16,6 +16,8 @@ OPERATIONS = {
     ("post", "/api/v1/auth/token/"),
     ("get", "/api/v1/auth/tokens/"),
     ("delete", "/api/v1/auth/tokens/{id}/"),
+    ("get", "/api/v1/instruments/"),
+    ("get", "/api/v1/instruments/{slug}/"),
     ("get", "/api/v1/themes/"),
     ("get", "/api/v1/themes/{slug}/"),
     ("get", "/api/v1/recommendations/"),

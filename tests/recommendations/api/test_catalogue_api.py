@@ -40,7 +40,13 @@ def eighth_instrument() -> Instrument:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
     ("path", "count"),
-    [("themes/", 8), ("recommendations/", 22), ("member-states/", 35), ("cycles/", 1)],
+    [
+        ("themes/", 8),
+        ("recommendations/", 22),
+        ("member-states/", 35),
+        ("cycles/", 1),
+        ("instruments/", 1),
+    ],
 )
 def test_every_role_reads_the_catalogue(api, who, role, path, count):
     response = api(who(role)).get(API + path)
@@ -72,7 +78,13 @@ def test_a_recommendation_by_number(api):
     assert body["number"] == 22
     assert body["addressee"] == "secretariat"
     assert body["theme"] == "follow-up"
-    assert body["text_es"] == ""  # entered by the Secretariat later
+    # Without ?lang= or Accept-Language: the English text, said to be the source.
+    assert body["text"] == body["text_en"]
+    assert body["text_translation"] == {
+        "language": "en",
+        "standing": "source",
+        "reference": "",
+    }
 
 
 def test_footnotes_resolve_idem(api):
@@ -144,7 +156,13 @@ def test_cycles_by_slug(api, cycle):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
-    "path", ["themes/corruption/", "recommendations/3/", "member-states/MEX/"]
+    "path",
+    [
+        "themes/corruption/",
+        "recommendations/3/",
+        "member-states/MEX/",
+        "instruments/rtp-vii-recommendations/",
+    ],
 )
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_nobody_writes_the_catalogue_through_the_api(api, who, role, path, method):
