@@ -67,6 +67,11 @@ def _rendered_for_anyone(request, response) -> bool:
     )
 
 
+# What a view says about its answer, kept with the cached copy: a download's file name
+# and licence matter as much as its bytes. The security headers are the middleware's.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Link")
+
+
 def public_page(view):
     """Serve a public page from the cache, with an ETag, to visitors without a session.
 
@@ -91,10 +96,15 @@ def public_page(view):
             if not _rendered_for_anyone(request, response):
                 patch_cache_control(response, private=True, no_cache=True)
                 return response
-            cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+            headers = {
+                name: response[name]
+                for name in KEPT_HEADERS
+                if response.has_header(name)
+            }
+            cache.set(key, (response.content, headers), PAGE_TIMEOUT)
         else:
-            content, content_type = cached
-            response = HttpResponse(content, content_type=content_type)
+            content, headers = cached
+            response = HttpResponse(content, headers=headers)
         response["ETag"] = etag
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
         patch_vary_headers(response, ["Cookie"])

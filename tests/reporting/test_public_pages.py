@@ -219,6 +219,16 @@ def test_the_full_export_is_dated(client, world):
     assert any(name.endswith("/README.txt") for name in names)
 
 
+def test_a_cached_download_keeps_its_file_name_and_licence(client, world):
+    first = client.get("/en/data/status.csv")
+    again = client.get("/en/data/status.csv")  # from the cache this time
+    assert again.content == first.content
+    for header in ("Content-Type", "Content-Disposition", "Link"):
+        assert again[header] == first[header], header
+    assert again["Content-Disposition"].startswith("attachment; filename=")
+    assert again["Content-Security-Policy"] == first["Content-Security-Policy"]
+
+
 def test_the_feed_lists_newly_accepted_updates(client, world):
     response = client.get("/en/feed/")
     assert response["Content-Type"].startswith("application/atom+xml")
