@@ -106,6 +106,11 @@ def can_manage_cycles(user) -> bool:
     return _active(user) and user.has_perm(MANAGE_CYCLES)
 
 
+def can_manage_translations(user) -> bool:
+    """Who may edit the catalogue may translate it: the Secretariat's admins."""
+    return _active(user) and user.has_perm("recommendations.change_recommendation")
+
+
 def updates_readable_by(user) -> QuerySet[ProgressUpdate]:
     """Every update the user may read in full, as a queryset to filter further."""
     if not _active(user):

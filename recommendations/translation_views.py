@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ConflictError
 from recommendations.models import Instrument
+from recommendations.permissions import can_manage_translations
 from recommendations.translations import po, selectors
 from recommendations.translations.forms import (
     ConfirmImportForm,
@@ -32,12 +33,9 @@ from recommendations.translations.texts import (
     entry,
 )
 
-# Who may edit the catalogue may translate it: the Secretariat's admins.
-MANAGE_TRANSLATIONS = "recommendations.change_recommendation"
-
 
 def _require_translator(user) -> None:
-    if not (user.is_active and user.has_perm(MANAGE_TRANSLATIONS)):
+    if not can_manage_translations(user):
         raise PermissionDenied
 
 
