@@ -98,8 +98,10 @@ def test_schemathesis_finds_nothing_wrong(
         ",".join(CHECKS),
         "--header",
         f"Authorization: Token {secret}",
+        # One worker: with two threads, Hypothesis's ast.parse of its filters trips
+        # CPython 3.11's "AST constructor recursion depth mismatch" now and then.
         "--workers",
-        "2",
+        "1",
         "--seed",
         os.environ.get("PORTAL_FUZZ_SEED", "7"),
         "--generation-database",
