@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -70,11 +70,24 @@ STYLESHEET = "reporting/report.css"
 
 
 @dataclass(frozen=True)
+class DocumentHeader:
+    """The OAS document block of the cover, entered by the Secretariat per run."""
+
+    organ: str = ""
+    classification: str = ""  # e.g. OEA/Ser.K/XXXIX.8
+    symbol: str = ""  # e.g. RTP-VIII/doc.3/26
+    date: date | None = None
+    original_language: str = ""  # a language code: en, es, fr, pt
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     cycle: ReportingCycle
     member_state: MemberState | None  # None: the hemispheric report
     language: str
     as_of: datetime
+    final: bool = False  # the published edition: no DRAFT mark on its pages
+    header: DocumentHeader = DocumentHeader()
 
 
 @dataclass
