@@ -76,7 +76,7 @@ class DocumentHeader:
     organ: str = ""
     classification: str = ""  # e.g. OEA/Ser.K/XXXIX.8
     symbol: str = ""  # e.g. RTP-VIII/doc.3/26
-    date: date | None = None
+    issued_on: date | None = None  # the date printed under the symbol
     original_language: str = ""  # a language code: en, es, fr, pt
 
 
