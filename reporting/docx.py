@@ -29,6 +29,10 @@ do is done around it:
    page, the draft edition gets a "DRAFT" header, the pictures' descriptions are the
    charts' text alternatives, the title and author enter the document properties.
 
+The contents stay the PDF's list, each entry a link to its heading's bookmark (Word's
+own TOC field would need Word to update it before it shows anything). CairoSVG needs
+the system's libcairo2 (Debian's package), imported only when a chart is drawn.
+
 Same HTML, same bytes: pandoc takes its timestamps from ``SOURCE_DATE_EPOCH`` (set to
 the HTML's ``dcterms.created``, else to 0), its part and picture names are
 deterministic, and the archive is written again with fixed entry dates.
