@@ -6,31 +6,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recommendations', '0008_member_state_translations'),
+        ("recommendations", "0008_member_state_translations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GoodPracticeMark',
+            name="GoodPracticeMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('excerpt', models.TextField(verbose_name='excerpt')),
-                ('language', models.CharField(choices=[('en', 'English'), ('es', 'Spanish'), ('fr', 'French'), ('pt', 'Portuguese')], max_length=8, verbose_name='language of the excerpt')),
-                ('marked_at', models.DateTimeField(verbose_name='marked')),
-                ('unmarked_at', models.DateTimeField(blank=True, null=True, verbose_name='unmarked or replaced')),
-                ('marked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='marked by')),
-                ('unmarked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='unmarked or replaced by')),
-                ('update', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='good_practice_marks', to='recommendations.progressupdate', verbose_name='progress update')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("excerpt", models.TextField(verbose_name="excerpt")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("es", "Spanish"),
+                            ("fr", "French"),
+                            ("pt", "Portuguese"),
+                        ],
+                        max_length=8,
+                        verbose_name="language of the excerpt",
+                    ),
+                ),
+                ("marked_at", models.DateTimeField(verbose_name="marked")),
+                (
+                    "unmarked_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="unmarked or replaced"
+                    ),
+                ),
+                (
+                    "marked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="marked by",
+                    ),
+                ),
+                (
+                    "unmarked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="unmarked or replaced by",
+                    ),
+                ),
+                (
+                    "update",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="good_practice_marks",
+                        to="recommendations.progressupdate",
+                        verbose_name="progress update",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'good practice',
-                'verbose_name_plural': 'good practices',
-                'ordering': ['update', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('update', 'version'), name='unique_good_practice_version'), models.UniqueConstraint(condition=models.Q(('unmarked_at__isnull', True)), fields=('update',), name='one_live_good_practice_per_update')],
+                "verbose_name": "good practice",
+                "verbose_name_plural": "good practices",
+                "ordering": ["update", "version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("update", "version"),
+                        name="unique_good_practice_version",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("unmarked_at__isnull", True)),
+                        fields=("update",),
+                        name="one_live_good_practice_per_update",
+                    ),
+                ],
             },
         ),
     ]
