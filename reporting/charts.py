@@ -486,7 +486,7 @@ class _Heading:
         return gettext("%(title)s. %(description)s %(counts)s.") % {
             "title": self.title.rstrip("."),
             "description": self.description,
-            "counts": self.counts,
+            "counts": self.counts[:1].upper() + self.counts[1:],
         }
 
 

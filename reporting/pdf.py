@@ -714,15 +714,23 @@ class RenderedPdf:
     page_count: int
 
 
+# Tagged PDF/UA-1: a structure tree for screen readers, /Lang from <html lang>, the
+# <title> shown as the window's title, each chart a figure with its <title> as /Alt.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def layout(html: str):
     """WeasyPrint's layout of the document: its pages, before they are written."""
     return HTML(
         string=html, base_url=STATIC_ROOT_URL, url_fetcher=StaticFilesFetcher()
-    ).render()
+    ).render(pdf_variant=PDF_VARIANT)
 
 
 def write(document) -> RenderedPdf:
-    return RenderedPdf(pdf=document.write_pdf(), page_count=len(document.pages))
+    return RenderedPdf(
+        pdf=document.write_pdf(pdf_variant=PDF_VARIANT),
+        page_count=len(document.pages),
+    )
 
 
 def report_title(spec: ReportSpec) -> str:
