@@ -31,6 +31,7 @@ from recommendations.models import (
     ReportingCycle,
     ReviewState,
     Theme,
+    Visibility,
 )
 from reporting import pdf, services
 from reporting.labels import STATUS_SYMBOLS
@@ -160,6 +161,7 @@ def report(django_db_setup, django_db_blocker) -> dict:
             reviewer=reviewer,
             narrative=CONFIDENTIAL,
             narrative_visibility="confidential",
+            challenges="Sealed challenge of the prosecutor's office.",
         )
         long_update = factories.progress_update(
             "MEX",
@@ -211,6 +213,7 @@ def report(django_db_setup, django_db_blocker) -> dict:
                 )
             ),
             "figures": _figures(cycle, as_of),
+            "challenges_5": _challenges(cycle, as_of, 5),
             "previous": previous,
             "movement": _movement(
                 cycle, as_of, previous["cycle"], previous["cycle"].closed_at
@@ -270,6 +273,17 @@ def _figures(cycle, as_of) -> dict:
         "share": f"{100 * advanced / (cells - na):.1f}%",
         "current": {key: u.status for key, u in current.items()},
     }
+
+
+def _challenges(cycle, as_of, number: int) -> tuple[int, int]:
+    """States citing challenges in a public narrative, and states that reported."""
+    updates = [u for (_, n), u in _current(cycle, as_of).items() if n == number]
+    public = [
+        u
+        for u in updates
+        if u.challenges.strip() and u.narrative_visibility == Visibility.PUBLIC
+    ]
+    return len(public), len(updates)
 
 
 def _movement(cycle, as_of, previous, moment, numbers=None) -> Counter:
@@ -462,8 +476,7 @@ def test_the_draft_mark_is_on_every_page_and_absent_from_the_final(report):
     assert "<title>Hemispheric progress report" in final.html
 
 
-def test_a_missing_text_is_said_in_a_draft_and_left_out_of_the_final(report):
-    # Both texts are written here: neither edition says one is missing.
+def test_written_texts_are_never_said_to_be_missing(report):
     for edition in (report["draft"], report["final"]):
         assert "has not written" not in edition.text
 
@@ -491,6 +504,42 @@ def test_good_practices_are_quoted_under_their_recommendation(report):
     assert PRACTICE in section
     assert 'href="#state-mex"' in section
     assert squeeze(PRACTICE) in squeeze(report["draft"].text)
+
+
+def test_challenges_are_counted_only_where_the_narrative_is_public(report):
+    citing, reported = report["challenges_5"]
+    html = report["draft"].html
+    section = html.split('id="rec-5"', 1)[1].split("</section>", 1)[0]
+    assert (
+        f"Challenges: {citing} of the {reported} states that reported describe "
+        "challenges in their public narratives." in section
+    )
+    assert "Sealed challenge" not in html
+
+
+def test_a_missing_text_is_said_in_a_draft_and_left_out_of_the_final(some_updates):
+    """Without the Secretariat's texts, a draft says which are missing; the final
+    edition has no empty chapter (publishing is refused without the introduction
+    and the conclusions)."""
+    cycle = ReportingCycle.objects.get(is_open=True)
+    html = {}
+    for final in (False, True):
+        spec = pdf.ReportSpec(
+            cycle=cycle,
+            member_state=None,
+            language="en",
+            as_of=timezone.now(),
+            final=final,
+        )
+        with translation.override("en"):
+            html[final] = pdf.render_html(pdf.build(pdf.gather(spec)))
+    assert "The Secretariat has not written an introduction" in html[False]
+    assert "The Secretariat has not written conclusions" in html[False]
+    assert 'id="background"' in html[False]
+    assert "has not written" not in html[True]
+    for anchor in ("introduction", "background", "conclusions"):
+        assert f'id="{anchor}"' not in html[True]
+        assert f'href="#{anchor}"' not in html[True]
 
 
 def test_a_theme_of_one_recommendation_has_one_chart(report):
