@@ -66,6 +66,8 @@ def register_models() -> None:
         # A copy of the update at that step: already in the update's own entries.
         exclude_fields=["snapshot"],
     )
+    # Good practices a reviewer marked for the report, and unmarked.
+    auditlog.register(model("recommendations.GoodPracticeMark"))
     # Cycles, extensions, member states and the catalogue the Secretariat edits.
     for label in (
         "recommendations.ReportingCycle",

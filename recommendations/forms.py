@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recommendations import services
 from recommendations.evidence import allowed_extensions
+from recommendations.good_practices import EXCERPT_MAX_CHARS
 from recommendations.models import (
     STATUS_DEFINITIONS,
     AssistanceNeed,
@@ -340,3 +341,28 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class GoodPracticeForm(forms.Form):
+    """A reviewer's pick of a good practice: the excerpt is checked by
+    ``good_practices.good_practice_mark``, with its own messages."""
+
+    excerpt = forms.CharField(
+        label=_("Excerpt for the report"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    expected_version = forms.IntegerField(
+        min_value=0, required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        excerpt = self.fields["excerpt"]
+        excerpt.widget.attrs["maxlength"] = EXCERPT_MAX_CHARS
+        excerpt.help_text = _(
+            "At most %(limit)s characters, quoted in the report as written, in the "
+            "language of the narrative. The public summary is suggested; you may "
+            "quote a passage of the narrative instead."
+        ) % {"limit": EXCERPT_MAX_CHARS}

@@ -956,3 +956,70 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- Good practices picked for the report (see recommendations.good_practices) -------
+
+
+class GoodPracticeMark(models.Model):
+    """A reviewer's pick of an accepted, public update as a good practice for the
+    hemispheric report, with the excerpt the report quotes.
+
+    Marks are never deleted, nor their excerpt edited: unmarking closes the mark
+    (``unmarked_at``), and a new excerpt closes the old mark and opens another. So a
+    report compiled again for an earlier moment quotes what was marked then (see
+    ``selectors.good_practices``). ``version`` counts the changes to an update's mark
+    (marked, excerpt replaced, unmarked) up to this row's last one; the latest row's
+    is the number a reviewer's form carries, so that two reviewers never overwrite
+    each other.
+    """
+
+    update = models.ForeignKey(
+        ProgressUpdate,
+        on_delete=models.CASCADE,
+        related_name="good_practice_marks",
+        verbose_name=_("progress update"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    excerpt = models.TextField(_("excerpt"))
+    language = models.CharField(
+        _("language of the excerpt"), max_length=8, choices=settings.LANGUAGES
+    )
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("marked by"),
+    )
+    marked_at = models.DateTimeField(_("marked"))
+    unmarked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unmarked or replaced by"),
+    )
+    unmarked_at = models.DateTimeField(_("unmarked or replaced"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("good practice")
+        verbose_name_plural = _("good practices")
+        ordering = ["update", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update", "version"], name="unique_good_practice_version"
+            ),
+            models.UniqueConstraint(
+                fields=["update"],
+                condition=Q(unmarked_at__isnull=True),
+                name="one_live_good_practice_per_update",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Good practice: %(update)s") % {"update": self.update}
+
+    @property
+    def is_live(self) -> bool:
+        return self.unmarked_at is None

@@ -392,3 +392,12 @@ def focal_points_of(states: Iterable[MemberState]) -> dict[int, list]:
     for row in rows:
         result.setdefault(row.content_object_id, []).append(row.user)
     return result
+
+
+# --- Good practices for the report (recommendations.good_practices) ---------------
+
+
+def can_mark_good_practice(user) -> bool:
+    """Mark an accepted, public update as a good practice for the hemispheric report,
+    choose its excerpt, and unmark it: the Secretariat's reviewers and admins."""
+    return can_review(user)

@@ -5,22 +5,24 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recommendations import permissions, selectors, services
+from recommendations import good_practices, permissions, selectors, services
 from recommendations.forms import (
     CycleForm,
     ExtensionForm,
+    GoodPracticeForm,
     QueueFilterForm,
     add_service_error,
     wall_clock,
 )
 from recommendations.models import CycleExtension, ReportingCycle, ReviewState
 from recommendations.services import WorkflowError
-from recommendations.workspace_views import _open_cycle_or_404
+from recommendations.workspace_views import _detail_context, _open_cycle_or_404
 
 
 def _require_reviewer(user) -> None:
@@ -209,3 +211,81 @@ def extension_revoke(request, slug: str, pk: int):
     services.extension_revoke(actor=request.user, extension=extension)
     messages.success(request, _("Extension withdrawn."))
     return redirect("recommendations:cycle", slug=slug)
+
+
+# --- Good practices for the report ---------------------------------------------------
+
+
+@login_required
+@require_POST
+def good_practice_mark(request, pk: int):
+    update = permissions.get_update_for(request.user, pk)
+    if not permissions.can_mark_good_practice(request.user):
+        raise PermissionDenied
+    form = GoodPracticeForm(request.POST)
+    if form.is_valid():
+        try:
+            good_practices.good_practice_mark(
+                actor=request.user,
+                update=update,
+                excerpt=form.cleaned_data["excerpt"],
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        except good_practices.GoodPracticeError as error:
+            messages.error(request, error.message)
+            return redirect(update)
+        else:
+            messages.success(request, _("Marked as a good practice for the report."))
+            return redirect(update)
+    # The form again, with what the reviewer typed and why it was refused.
+    context = _detail_context(request, update, good_practice_form=form)
+    return render(request, "recommendations/update_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def good_practice_unmark(request, pk: int):
+    update = permissions.get_update_for(request.user, pk)
+    if not permissions.can_mark_good_practice(request.user):
+        raise PermissionDenied
+    form = GoodPracticeForm(request.POST)
+    version = form.cleaned_data["expected_version"] if form.is_valid() else None
+    try:
+        good_practices.good_practice_unmark(
+            actor=request.user, update=update, expected_version=version
+        )
+    except good_practices.GoodPracticeError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("No longer a good practice for the report."))
+    return redirect(update)
+
+
+@login_required
+def good_practice_list(request):
+    """The good practices marked in the open cycle, and whether the report would
+    quote each if compiled now."""
+    if not permissions.can_mark_good_practice(request.user):
+        raise PermissionDenied
+    # The open cycle, or once it has closed (the report is written then) the last.
+    cycle = selectors.open_cycle() or ReportingCycle.objects.first()
+    if cycle is None:
+        raise Http404
+    quoted = {
+        practice.update_id
+        for practices in selectors.good_practices(
+            cycle=cycle, as_of=timezone.now()
+        ).values()
+        for practice in practices
+    }
+    marks = [
+        (mark, mark.update_id in quoted)
+        for mark in selectors.good_practice_marks(cycle=cycle)
+    ]
+    return render(
+        request,
+        "recommendations/good_practice_list.html",
+        {"cycle": cycle, "marks": marks},
+    )

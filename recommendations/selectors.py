@@ -1,13 +1,15 @@
 """Read queries shared by the pages, the API and the reports."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from recommendations.models import (
+    GoodPracticeMark,
     Instrument,
     MemberState,
     ProgressUpdate,
@@ -16,6 +18,7 @@ from recommendations.models import (
     ReviewState,
     Theme,
     UpdateEvent,
+    Visibility,
 )
 from recommendations.services import diff_snapshots
 
@@ -237,3 +240,86 @@ def coverage(*, cycle: ReportingCycle) -> Coverage:
     reported = {key[0] for key, state in cells.items() if state != ReviewState.DRAFT}
     silent = [state for state in states if state.pk not in reported]
     return Coverage(states, recommendations, cells, silent)
+
+
+# --- Good practices picked for the report (see recommendations.good_practices) -----
+
+
+@dataclass(frozen=True)
+class GoodPractice:
+    """A good practice as the report quotes it: the state, and the excerpt in the
+    language it was written in."""
+
+    member_state: MemberState
+    excerpt: str
+    language: str
+    update_id: int
+
+
+def _name_key(name: str) -> str:
+    """Alphabetical in any of the languages, accents aside ("États-Unis" among E)."""
+    plain = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+
+
+def good_practices(
+    *, cycle: ReportingCycle, as_of: datetime
+) -> dict[int, list[GoodPractice]]:
+    """The good practices a report of ``cycle`` as of ``as_of`` quotes, by
+    recommendation number, each list in the order of the states' names (in the
+    active language).
+
+    A mark counts when, at ``as_of``: it was in force (marked at or before ``as_of``,
+    not yet unmarked nor replaced by a new excerpt), and its update was the state's
+    current status on the recommendation (its latest accepted update in the cycle),
+    with a public narrative. A mark on an update that a newer accepted one has since
+    replaced stops counting from the newer one's acceptance: it stays on the old
+    update, and a reviewer may mark the new one. One query, however many marks.
+    """
+    current = ProgressUpdate.objects.filter(cycle=cycle).current(as_of)
+    marks = (
+        GoodPracticeMark.objects.filter(
+            update__in=current,
+            update__narrative_visibility=Visibility.PUBLIC,
+            update__member_state__isnull=False,
+            marked_at__lte=as_of,
+        )
+        .filter(Q(unmarked_at__isnull=True) | Q(unmarked_at__gt=as_of))
+        .annotate(number=F("update__recommendation__number"))
+        .select_related("update__member_state")
+        .defer("update__narrative", "update__challenges")
+    )
+    result: dict[int, list[GoodPractice]] = {}
+    for mark in marks:
+        result.setdefault(mark.number, []).append(
+            GoodPractice(
+                member_state=mark.update.member_state,
+                excerpt=mark.excerpt,
+                language=mark.language,
+                update_id=mark.update_id,
+            )
+        )
+    for practices in result.values():
+        practices.sort(
+            key=lambda p: (_name_key(p.member_state.name), p.member_state.iso3)
+        )
+    return dict(sorted(result.items()))
+
+
+def good_practice_marks(*, cycle: ReportingCycle) -> list[GoodPracticeMark]:
+    """The marks in force on updates of ``cycle``, for the reviewers' list: by
+    recommendation, then by the state's name."""
+    marks = (
+        GoodPracticeMark.objects.filter(update__cycle=cycle, unmarked_at__isnull=True)
+        .select_related("update__member_state", "update__recommendation", "marked_by")
+        .defer("update__narrative", "update__challenges")
+    )
+    return sorted(
+        marks,
+        key=lambda mark: (
+            mark.update.recommendation.number,
+            _name_key(mark.update.member_state.name)
+            if mark.update.member_state
+            else "",
+        ),
+    )

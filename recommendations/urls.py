@@ -68,6 +68,21 @@ urlpatterns = [
     # The Secretariat
     path("review/", review_views.review_queue, name="review-queue"),
     path("review/coverage/", review_views.coverage, name="coverage"),
+    path(
+        "review/good-practices/",
+        review_views.good_practice_list,
+        name="good-practices",
+    ),
+    path(
+        "updates/<int:pk>/good-practice/",
+        review_views.good_practice_mark,
+        name="good-practice-mark",
+    ),
+    path(
+        "updates/<int:pk>/good-practice/unmark/",
+        review_views.good_practice_unmark,
+        name="good-practice-unmark",
+    ),
     path("cycles/", review_views.cycle_list, name="cycles"),
     path("cycles/new/", review_views.cycle_create, name="cycle-new"),
     path("cycles/<slug:slug>/", review_views.cycle_detail, name="cycle"),

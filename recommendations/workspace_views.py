@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.downloads import attachment
-from recommendations import permissions, selectors, services
+from recommendations import good_practices, permissions, selectors, services
 from recommendations.forms import (
     EvidenceForm,
+    GoodPracticeForm,
     MeasureFormSet,
     NeedFormSet,
     ProgressUpdateForm,
@@ -236,10 +237,11 @@ def _saved_message(request, update) -> None:
         messages.success(request, _("Draft saved."))
 
 
-def _detail_context(request, update, review_form=None) -> dict:
+def _detail_context(request, update, review_form=None, good_practice_form=None) -> dict:
     # The deadline is read for the buttons and the page alike: its extensions once.
     prefetch_related_objects([update.cycle], "extensions")
     return {
+        "good_practice": _good_practice(request.user, update, good_practice_form),
         "update": update,
         "scope": _scope_name(update.member_state),
         "measures": update.measures.all(),
@@ -252,6 +254,31 @@ def _detail_context(request, update, review_form=None) -> dict:
         "deadline": selectors.deadline_for(
             cycle=update.cycle, member_state=update.member_state
         ),
+    }
+
+
+def _good_practice(user, update, form=None) -> dict | None:
+    """A reviewer's panel on an accepted update: its good-practice mark for the
+    report, and the form to mark it, change the excerpt or unmark it."""
+    if update.review_state != ReviewState.ACCEPTED:
+        return None
+    if not permissions.can_mark_good_practice(user):
+        return None
+    latest = good_practices.latest_mark(update)
+    mark = latest if latest is not None and latest.is_live else None
+    version = latest.version if latest is not None else 0
+    if form is None:
+        form = GoodPracticeForm(
+            initial={
+                "excerpt": mark.excerpt if mark else update.summary,
+                "expected_version": version,
+            }
+        )
+    return {
+        "mark": mark,
+        "version": version,
+        "refusal": good_practices.refusal_for(update),
+        "form": form,
     }
 
 

@@ -265,9 +265,16 @@ class ReportRunSerializer(serializers.ModelSerializer):
             "size",
             "sha256",
             "published_at",
+            "final",
             "download",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "final": {
+                "help_text": "The final edition (published, without the DRAFT mark); "
+                "false for a draft."
+            }
+        }
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download(self, run: ReportRun) -> str | None:

@@ -4,6 +4,13 @@ Only SVG 1.1 shapes and presentation attributes are used: the pages' Content-Sec
 Policy forbids ``style`` attributes and ``<style>`` elements, and WeasyPrint draws
 neither CSS variables nor ``foreignObject``. Text widths are estimated from character
 counts because no font metrics are available where the markup is written.
+
+A chart is drawn for a medium. On screen (``SCREEN``) it scales to its container and
+its tooltips hold what does not fit. In print (``PRINT``, the PDF report) nothing
+hovers: the chart has its natural size, one unit a CSS pixel, in the report's body
+font no larger than the body text; every count is written, outside the bar where its
+segment is too narrow; every chart has its legend; and its ``<title>``, which a tagged
+PDF takes as the figure's text alternative, says the counts in words.
 """
 
 import re
@@ -52,6 +59,8 @@ FONT_FAMILY = (
     "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, Helvetica Neue, Arial, "
     "sans-serif"
 )
+# The PDF's body font: static/reporting/report.css sets the same families on <html>.
+PRINT_FONT_FAMILY = "DejaVu Sans, Liberation Sans, sans-serif"
 # Conservative widths, in em, so estimated text never overflows its box.
 CHAR_EM = 0.58
 DIGIT_EM = 0.64
@@ -91,9 +100,32 @@ class _Layout:
     def chars(self, width: float) -> int:
         return int(width / (self.font_size * CHAR_EM))
 
+    def number_width(self, number: str) -> float:
+        return len(number) * self.font_size * DIGIT_EM
+
 
 BARS = _Layout(width=480, font_size=13, bar_height=22, label_width=160)
 COMPACT = _Layout(width=200, font_size=12, bar_height=20)
+# 11 px is 8.25 pt, under the report's 9 pt body text. The widths fit the report's
+# chart boxes (150 mm and 75 mm, 567 and 283 CSS pixels) at their natural size.
+PRINT_BARS = _Layout(
+    width=560, font_size=11, bar_height=18, label_width=190, line_height=14
+)
+PRINT_COMPACT = _Layout(width=280, font_size=11, bar_height=18, line_height=14)
+
+
+@dataclass(frozen=True)
+class Medium:
+    """Where a chart is read: a page that scales it and has tooltips, or paper."""
+
+    font_family: str
+    bars: _Layout
+    compact: _Layout
+    printed: bool
+
+
+SCREEN = Medium(FONT_FAMILY, BARS, COMPACT, printed=False)
+PRINT = Medium(PRINT_FONT_FAMILY, PRINT_BARS, PRINT_COMPACT, printed=True)
 
 
 def status_bars(
@@ -103,20 +135,36 @@ def status_bars(
     description: str,
     category_labels: Mapping[str, str],
     id_prefix: str,
+    medium: Medium = SCREEN,
 ) -> SafeString:
-    """One labelled 100%-stacked bar per row, with a legend of every category."""
+    """One labelled 100%-stacked bar per row, with a legend of the categories."""
     _check_labels(category_labels)
+    layout = medium.bars
     parts: list[str] = []
     y = 1
     for row in rows:
-        markup, height = _row(row, y, category_labels)
+        markup, height = _row(row, y, category_labels, medium)
         parts.append(markup)
-        y += height + BARS.row_gap
-    legend, legend_height = _legend(y, BARS, category_labels)
+        y += height + layout.row_gap
+    legend, legend_height = _legend(
+        y, layout, category_labels, _shown(medium, [row.counts for row in rows])
+    )
     parts.append(legend)
     interactive = any(row.href for row in rows)
+    alternative = None
+    if medium.printed:
+        summaries = [(r.label, status_summary(r.counts, category_labels)) for r in rows]
+        alternative = gettext("; ").join(
+            gettext("%(label)s: %(counts)s") % {"label": label, "counts": counts}
+            for label, counts in summaries
+        )
     return _svg(
-        id_prefix, title, description, BARS, y + legend_height, parts, interactive
+        _Heading(id_prefix, title, description, alternative),
+        medium,
+        layout,
+        y + legend_height,
+        parts,
+        interactive,
     )
 
 
@@ -128,18 +176,34 @@ def status_bar(
     category_labels: Mapping[str, str],
     id_prefix: str,
     legend: bool = False,
+    medium: Medium = SCREEN,
 ) -> SafeString:
-    """A single bar for a table cell, or with its legend for a state profile."""
+    """A single bar for a table cell, or with its legend for a state profile.
+
+    In print the legend is always drawn: a bar alone, such as a single "1", does not
+    say what it counts.
+    """
     _check_labels(category_labels)
-    parts = [_bar(counts, 1, COMPACT, category_labels)]
-    height = COMPACT.bar_height + 2
-    if legend:
+    layout = medium.compact
+    bar, below = _bar(counts, 1, layout, category_labels, medium)
+    parts = [bar]
+    height = layout.bar_height + 2 + below
+    shown = _shown(medium, [counts])
+    if (legend or medium.printed) and shown != []:
         markup, legend_height = _legend(
-            height + COMPACT.row_gap, COMPACT, category_labels
+            height + layout.row_gap, layout, category_labels, shown
         )
         parts.append(markup)
-        height += COMPACT.row_gap + legend_height
-    return _svg(id_prefix, title, description, COMPACT, height, parts, False)
+        height += layout.row_gap + legend_height
+    alternative = status_summary(counts, category_labels) if medium.printed else None
+    return _svg(
+        _Heading(id_prefix, title, description, alternative),
+        medium,
+        layout,
+        height,
+        parts,
+        False,
+    )
 
 
 def status_summary(
@@ -156,27 +220,43 @@ def status_summary(
     return gettext(", ").join(items) if items else gettext("No data")
 
 
-def _row(row: ChartRow, y: int, category_labels: Mapping[str, str]) -> tuple[str, int]:
-    """A row's label and bar; two-line labels make the row taller than the bar."""
-    lines = textwrap.wrap(
-        row.label, BARS.chars(BARS.label_width), max_lines=2, placeholder="…"
-    )
-    height = max(BARS.bar_height, len(lines) * BARS.line_height)
-    centre = y + height / 2
-    label = _label(row, lines, centre)
-    bar = _bar(row.counts, centre - BARS.bar_height / 2, BARS, category_labels)
-    return f"<g>{label}{bar}</g>", height
+def _shown(medium: Medium, counts: Sequence[Mapping[str, int]]) -> list[str] | None:
+    """The legend's categories: all on screen; in print, those the chart draws."""
+    if not medium.printed:
+        return None
+    return [key for key in CATEGORIES if any(c.get(key) for c in counts)]
 
 
-def _label(row: ChartRow, lines: list[str], centre: float) -> str:
-    """The row label, its full text in ``<title>`` since the drawn lines may be cut."""
+def _row(
+    row: ChartRow, y: int, category_labels: Mapping[str, str], medium: Medium
+) -> tuple[str, int]:
+    """A row's label and bar; a label is wrapped onto as many lines as it needs, never
+    cut, and makes its row taller than the bar."""
+    layout = medium.bars
+    lines = textwrap.wrap(row.label, layout.chars(layout.label_width)) or [""]
+    label_height = len(lines) * layout.line_height
+    _, below = _bar(row.counts, 0, layout, category_labels, medium)
+    height = max(layout.bar_height + below, label_height)
+    # The bar faces the label's middle; counts written under it stay inside the row,
+    # and so does the label.
+    bar_top = y + max(0, (label_height - layout.bar_height) / 2)
+    bar_top = min(bar_top, y + height - layout.bar_height - below)
+    centre = bar_top + layout.bar_height / 2
+    centre = min(max(centre, y + label_height / 2), y + height - label_height / 2)
+    label = _label(row, lines, centre, layout)
+    bar, _ = _bar(row.counts, bar_top, layout, category_labels, medium)
+    return f"<g>{label}{bar}</g>", int(height + 0.5)
+
+
+def _label(row: ChartRow, lines: list[str], centre: float, layout: _Layout) -> str:
+    """The row label, its full text also in ``<title>`` for a tooltip."""
     first_baseline = (
-        centre - (len(lines) - 1) * BARS.line_height / 2 + BARS.font_size * 0.35
+        centre - (len(lines) - 1) * layout.line_height / 2 + layout.font_size * 0.35
     )
     spans = "".join(
         _element(
             "tspan",
-            {"x": 0, "y": first_baseline + index * BARS.line_height},
+            {"x": 0, "y": first_baseline + index * layout.line_height},
             escape(line),
         )
         for index, line in enumerate(lines)
@@ -193,8 +273,14 @@ def _bar(
     y: float,
     layout: _Layout,
     category_labels: Mapping[str, str],
-) -> str:
-    """Segments proportional to the counts, with each count written where it fits."""
+    medium: Medium = SCREEN,
+) -> tuple[str, float]:
+    """Segments proportional to the counts, with each count written where it fits,
+    and the height it takes under the bar.
+
+    On screen a count too wide for its segment is left to the tooltip; in print it is
+    written under the bar, with a tick to its segment.
+    """
     _check_counts(counts)
     total = sum(counts.values())
     outline = _element(
@@ -209,8 +295,9 @@ def _bar(
         },
     )
     if not total:
-        return outline + _bar_note(gettext("No data"), y, layout)
+        return outline + _bar_note(gettext("No data"), y, layout), 0
     parts = []
+    outside: list[tuple[float, str]] = []
     done = 0
     for key in CATEGORIES:
         count = counts.get(key, 0)
@@ -219,8 +306,55 @@ def _bar(
             done += count
             right = _edge(layout, done / total)
             label = category_labels[key]
-            parts.append(_segment(key, count, total, label, (left, right), y, layout))
-    return "".join(parts) + outline
+            markup, fits = _segment(key, count, total, label, (left, right), y, layout)
+            parts.append(markup)
+            if not fits and medium.printed:
+                outside.append(((left + right) / 2, str(count)))
+    below = _outside_counts(outside, y + layout.bar_height, layout)
+    height = layout.line_height + 4 if outside else 0
+    return "".join(parts) + outline + below, height
+
+
+def _outside_counts(
+    numbers: list[tuple[float, str]], bottom: float, layout: _Layout
+) -> str:
+    """Counts of narrow segments under the bar, left to right, pushed apart so none
+    overlaps its neighbour, each joined to its segment by a short leader."""
+    gap = 6
+    centres: list[float] = []
+    for centre, number in numbers:
+        half = layout.number_width(number) / 2
+        if centres:
+            previous_half = layout.number_width(numbers[len(centres) - 1][1]) / 2
+            centre = max(centre, centres[-1] + previous_half + gap + half)
+        centres.append(centre)
+    # Pushed past the right end: pull back from the right, keeping the gaps.
+    limit = layout.width - 1
+    for index in range(len(centres) - 1, -1, -1):
+        half = layout.number_width(numbers[index][1]) / 2
+        centres[index] = min(centres[index], limit - half)
+        limit = centres[index] - half - gap
+    parts = []
+    baseline = bottom + 4 + layout.font_size
+    for (segment_centre, number), centre in zip(numbers, centres, strict=True):
+        leader = _element(
+            "line",
+            {
+                "x1": segment_centre,
+                "y1": bottom,
+                "x2": centre,
+                "y2": bottom + 4,
+                "stroke": INK,
+                "stroke-width": 0.75,
+            },
+        )
+        text = _element(
+            "text",
+            {"x": centre, "y": baseline, "fill": INK, "text-anchor": "middle"},
+            number,
+        )
+        parts.append(leader + text)
+    return "".join(parts)
 
 
 def _segment(
@@ -231,7 +365,8 @@ def _segment(
     edges: tuple[float, float],
     y: float,
     layout: _Layout,
-) -> str:
+) -> tuple[str, bool]:
+    """A segment and, when it fits inside, its count; says whether it fitted."""
     left, right = edges
     tooltip = gettext("%(status)s: %(count)s of %(total)s") % {
         "status": label,
@@ -251,8 +386,8 @@ def _segment(
         _element("title", {}, escape(tooltip)),
     )
     number = str(count)
-    if len(number) * layout.font_size * DIGIT_EM + 6 > right - left:
-        return rect
+    if layout.number_width(number) + 6 > right - left:
+        return rect, False
     text = _element(
         "text",
         {
@@ -263,7 +398,7 @@ def _segment(
         },
         number,
     )
-    return rect + text
+    return rect + text, True
 
 
 def _edge(layout: _Layout, share: float) -> float:
@@ -287,14 +422,20 @@ def _bar_note(note: str, y: float, layout: _Layout) -> str:
 
 
 def _legend(
-    y: float, layout: _Layout, category_labels: Mapping[str, str]
+    y: float,
+    layout: _Layout,
+    category_labels: Mapping[str, str],
+    shown: Sequence[str] | None = None,
 ) -> tuple[str, int]:
-    """Swatch and label of every category, flowing onto new lines as width runs out."""
+    """Swatch and label of each category (all unless ``shown`` says which), flowing
+    onto new lines as width runs out."""
+    if shown is not None and not shown:
+        return "", 0
     swatch = layout.font_size
     parts = []
     x = 0.0
     line = 0
-    for key in CATEGORIES:
+    for key in CATEGORIES if shown is None else shown:
         label = category_labels[key]
         entry_width = swatch + 6 + len(label) * layout.font_size * CHAR_EM
         if x and x + entry_width > layout.width:
@@ -327,10 +468,31 @@ def _legend_entry(key: str, label: str, x: float, top: float, layout: _Layout) -
     return rect + text
 
 
+@dataclass(frozen=True)
+class _Heading:
+    """What names a chart: its title and description, and in print the counts in
+    words that complete its text alternative."""
+
+    id_prefix: str
+    title: str
+    description: str
+    counts: str | None = None
+
+    @property
+    def alternative(self) -> str:
+        """The ``<title>``: a tagged PDF takes it as the figure's /Alt, alone."""
+        if self.counts is None:
+            return self.title
+        return gettext("%(title)s. %(description)s %(counts)s.") % {
+            "title": self.title.rstrip("."),
+            "description": self.description,
+            "counts": self.counts[:1].upper() + self.counts[1:],
+        }
+
+
 def _svg(
-    id_prefix: str,
-    title: str,
-    description: str,
+    heading: _Heading,
+    medium: Medium,
     layout: _Layout,
     height: float,
     parts: list[str],
@@ -339,27 +501,34 @@ def _svg(
     """The root element; a chart with links is a group, not an image, to keep them.
 
     ``role="img"`` hides an element's content from assistive technology, so links
-    inside an image could be reached with a mouse but not with a screen reader.
+    inside an image could be reached with a mouse but not with a screen reader. On
+    screen the chart scales to its container; in print it has its natural size in
+    CSS pixels (the report's stylesheet lets it shrink, never grow).
     """
+    id_prefix = heading.id_prefix
     if not ID_PREFIX.fullmatch(id_prefix):
         raise ValueError(f"id_prefix {id_prefix!r} is not a valid HTML id.")
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    heading = _element("title", {"id": title_id}, escape(title)) + _element(
-        "desc", {"id": desc_id}, escape(description)
+    names = _element("title", {"id": title_id}, escape(heading.alternative)) + (
+        _element("desc", {"id": desc_id}, escape(heading.description))
     )
+    full_height = _number(height + 1)
     markup = _element(
         "svg",
         {
             "xmlns": "http://www.w3.org/2000/svg",
-            "class": "status-chart",
-            "width": "100%",
-            "viewBox": f"0 0 {layout.width} {_number(height + 1)}",
+            "class": "status-chart status-chart-print"
+            if medium.printed
+            else "status-chart",
+            "width": layout.width if medium.printed else "100%",
+            "height": full_height if medium.printed else None,
+            "viewBox": f"0 0 {layout.width} {full_height}",
             "role": "group" if interactive else "img",
             "aria-labelledby": f"{title_id} {desc_id}",
-            "font-family": FONT_FAMILY,
+            "font-family": medium.font_family,
             "font-size": layout.font_size,
         },
-        heading + "".join(parts),
+        names + "".join(parts),
     )
     return mark_safe(markup)  # noqa: S308 - every text and attribute is escaped
 

@@ -21,12 +21,21 @@ REPORT_LANGUAGES = [
 ]
 
 
+# The organ the Secretariat usually reports to: the cover's first line, offered in
+# the generate form (what the person types is what is stored and printed).
+DEFAULT_ORGAN = _("Meeting of National Authorities on Trafficking in Persons")
+
+
 def report_path(instance: "ReportRun", filename: str) -> str:
     # Under MEDIA_ROOT, never served directly: downloads go through a view.
     scope = instance.member_state.iso3.lower() if instance.member_state_id else "oas"
     return (
         f"reports/{instance.cycle.slug}/{instance.pk}-{scope}-{instance.language}.pdf"
     )
+
+
+def docx_path(instance: "ReportRun", filename: str) -> str:
+    return report_path(instance, filename).removesuffix(".pdf") + ".docx"
 
 
 class ReportRunQuerySet(models.QuerySet):
@@ -38,6 +47,16 @@ class ReportRunQuerySet(models.QuerySet):
 
     def published(self):
         return self.filter(published_at__isnull=False, state=ReportRun.State.SUCCEEDED)
+
+    def public_profiles(self):
+        """States' profiles anyone may download: those of a published report."""
+        return self.filter(
+            member_state__isnull=False,
+            final=True,
+            state=ReportRun.State.SUCCEEDED,
+            profile_of__published_at__isnull=False,
+            profile_of__state=ReportRun.State.SUCCEEDED,
+        ).exclude(pdf="")
 
 
 class ReportRun(models.Model):
@@ -105,7 +124,58 @@ class ReportRun(models.Model):
         _("seconds per stage"), default=dict, blank=True, editable=False
     )
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    # The cover's OAS document block, as the Secretariat typed it for this run.
+    organ = models.CharField(_("organ"), max_length=200, blank=True)
+    classification = models.CharField(
+        _("classification"),
+        max_length=60,
+        blank=True,
+        help_text=_("The OAS series, e.g. OEA/Ser.K/XXXIX.8."),
+    )
+    document_symbol = models.CharField(
+        _("document symbol"),
+        max_length=60,
+        blank=True,
+        help_text=_("e.g. RTP-VIII/doc.3/26."),
+    )
+    issued_on = models.DateField(_("date of the document"), null=True, blank=True)
+    original_language = models.CharField(
+        _("original language"), max_length=8, choices=REPORT_LANGUAGES, default="en"
+    )
+    final = models.BooleanField(
+        _("final edition"),
+        default=False,
+        help_text=_("Compiled for publication: no DRAFT mark on its pages."),
+    )
+    edition_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="final_editions",
+        verbose_name=_("final edition of"),
+        help_text=_("The draft whose publication was confirmed, for a final edition."),
+    )
+    profile_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="state_profiles",
+        verbose_name=_("profile in"),
+        help_text=_(
+            "For a state's public profile: the hemispheric report it goes with; the "
+            "public may download it while that report is published."
+        ),
+    )
     pdf = models.FileField(_("PDF"), upload_to=report_path, max_length=200, blank=True)
+    docx = models.FileField(
+        _("DOCX"),
+        upload_to=docx_path,
+        max_length=200,
+        blank=True,
+        help_text=_("The editable edition, for conference services."),
+    )
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
@@ -135,6 +205,11 @@ class ReportRun(models.Model):
                 condition=Q(published_at__isnull=True)
                 | Q(state="succeeded", member_state__isnull=True),
                 name="report_published_when_succeeded",
+            ),
+            # A state's public profile goes with a hemispheric report.
+            models.CheckConstraint(
+                condition=Q(profile_of__isnull=True) | Q(member_state__isnull=False),
+                name="report_profile_is_a_states",
             ),
         ]
         indexes = [models.Index(fields=["state", "heartbeat_at"])]
@@ -190,16 +265,22 @@ class ReportRun(models.Model):
             return self.started_at - self.requested_at
         return None
 
-    def download_name(self) -> str:
+    def download_name(self, extension: str = "pdf") -> str:
         scope = self.member_state.iso3.lower() if self.member_state_id else "oas"
         day = timezone.localdate(self.as_of).isoformat()
+        draft = "" if self.final else "-draft"
         return (
-            f"tip-progress-report-{self.cycle.slug}-{scope}-{self.language}-{day}.pdf"
+            f"tip-progress-report-{self.cycle.slug}-{scope}-{self.language}-{day}"
+            f"{draft}.{extension}"
         )
 
 
 class ReportText(models.Model):
-    """The Secretariat's introduction and conclusions, one version per save.
+    """The Secretariat's texts of the report, one version per save.
+
+    Introduction, background and mandate, conclusions, recommendations to the
+    meeting: Markdown, each rendered as a chapter of the report
+    (``core.markdown.render_document_markdown``).
 
     Versions are never changed, so a report as of a moment shows the texts as they
     stood then, and two runs with the same as-of give the same document.
@@ -215,8 +296,16 @@ class ReportText(models.Model):
     introduction = models.TextField(
         _("introduction"), blank=True, help_text=_("Markdown is allowed.")
     )
+    background = models.TextField(
+        _("background and mandate"), blank=True, help_text=_("Markdown is allowed.")
+    )
     conclusions = models.TextField(
         _("conclusions"), blank=True, help_text=_("Markdown is allowed.")
+    )
+    meeting_recommendations = models.TextField(
+        _("recommendations to the meeting"),
+        blank=True,
+        help_text=_("Markdown is allowed."),
     )
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -6,6 +6,13 @@ chart from ``reporting.charts``. Narratives are untrusted: they pass through
 WeasyPrint runs without presentational hints and with a fetcher that serves only the
 report's own static files, never anything over the network.
 
+The hemispheric report is a document for the Meeting: its main volume (cover, credits,
+contents, executive summary, introduction, background, methodology, the overview
+table, a chapter per theme, conclusions, recommendations to the Meeting) gives
+figures, comparisons and aggregates; the states' own words (summaries, public
+narratives, measures) are in Annex A, a profile per state. A state's own report is its
+profile with the recommendations' texts. Every page of a draft carries a DRAFT mark.
+
 The report's own words go through Django's translation catalogues: call these
 functions inside ``translation.override(language)``. The catalogue's texts (the
 instrument, its themes, recommendations and footnotes, the cycle) are read in the
@@ -20,7 +27,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -29,14 +36,15 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info, gettext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from core.markdown import render_markdown
+from core.markdown import RenderedDocument, render_document_markdown, render_markdown
+from recommendations import selectors as recommendation_selectors
 from recommendations.models import (
     ADVANCED_STATUSES,
     STATUS_DEFINITIONS,
@@ -51,22 +59,41 @@ from recommendations.models import (
 )
 from recommendations.translations.texts import MISSING, Standing, Translation, translate
 from reporting import charts
-from reporting.labels import category_labels
+from reporting.labels import STATUS_SYMBOLS, category_labels
 from reporting.models import ReportText
 from reporting.selectors import (
     NO_INFORMATION,
+    Movement,
     StatusMatrix,
+    advanced_share,
     assistance_requested,
     hemispheric_summary,
+    movement,
+    previous_status_matrix,
     report_text,
+    reported_by_state,
+    response,
     status_matrix,
 )
 
 STATIC_ROOT_URL = "file:///report-static/"
+# Charts drawn for print (the body's font and sizes) where charts offers it.
+PRINTED = {"medium": charts.PRINT} if hasattr(charts, "PRINT") else {}
 STYLESHEET = "reporting/report.css"
 
 
 # --- What to compile ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentHeader:
+    """The OAS document block of the cover, entered by the Secretariat per run."""
+
+    organ: str = ""
+    classification: str = ""  # e.g. OEA/Ser.K/XXXIX.8
+    symbol: str = ""  # e.g. RTP-VIII/doc.3/26
+    issued_on: date | None = None  # the date printed under the symbol
+    original_language: str = ""  # a language code: en, es, fr, pt
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,8 @@ class ReportSpec:
     member_state: MemberState | None  # None: the hemispheric report
     language: str
     as_of: datetime
+    final: bool = False  # the published edition: no DRAFT mark on its pages
+    header: DocumentHeader = DocumentHeader()
 
 
 @dataclass
@@ -84,21 +113,30 @@ class ReportData:
     spec: ReportSpec
     matrix: StatusMatrix
     texts: ReportText | None
+    # The hemispheric report's: the previous cycle's statuses, the good practices.
+    previous: StatusMatrix | None = None
+    good_practices: dict = field(default_factory=dict)
 
 
 def gather(spec: ReportSpec) -> ReportData:
     """Read the published picture as of ``spec.as_of`` (a fixed number of queries)."""
     matrix = status_matrix(cycle=spec.cycle, as_of=spec.as_of)
-    texts = None
+    data = ReportData(spec=spec, matrix=matrix, texts=None)
     if spec.member_state is None:
-        texts = report_text(cycle=spec.cycle, language=spec.language, as_of=spec.as_of)
+        data.texts = report_text(
+            cycle=spec.cycle, language=spec.language, as_of=spec.as_of
+        )
+        data.previous = previous_status_matrix(cycle=spec.cycle, as_of=spec.as_of)
+        data.good_practices = recommendation_selectors.good_practices(
+            cycle=spec.cycle, as_of=spec.as_of
+        )
     # The instrument's footnotes and the updates' lists, read now rather than later.
     for recommendation in matrix.recommendations:
         list(recommendation.footnotes.all())
     for update in matrix.updates():
         list(update.measures.all())
         list(update.assistance_needs.all())
-    return ReportData(spec=spec, matrix=matrix, texts=texts)
+    return data
 
 
 # --- The catalogue's texts, as the edition prints them --------------------------------
@@ -201,6 +239,14 @@ class Highlight:
 
 
 @dataclass
+class PracticeQuote:
+    state: str
+    anchor: str  # the state's profile in Annex A
+    excerpt: str
+    lang: str  # "" when in the edition's language
+
+
+@dataclass
 class RecommendationSection:
     anchor: str
     number: int
@@ -215,6 +261,15 @@ class RecommendationSection:
     highlights: list[Highlight]
     state_status: tuple[str, str] | None = None  # a state's own report: key, label
     needs: list[str] = field(default_factory=list)
+    for_secretariat: bool = False
+    # The hemispheric report's analysis of the recommendation.
+    chart_caption: str = ""
+    reported: int = 0  # participating states with a status on it
+    movement: Movement | None = None
+    practices: list[PracticeQuote] = field(default_factory=list)
+    challenges: int = 0  # states whose public narrative names challenges
+    assistance: list[tuple[str, int]] = field(default_factory=list)  # kind, states
+    assistance_states: int = 0
 
 
 @dataclass
@@ -226,6 +281,17 @@ class ThemeSection:
 
 
 @dataclass
+class ProfileEntry:
+    number: int
+    status_label: str
+    summary: str
+    narrative: SafeString | None
+    lang: str
+    measures: list[SafeString]
+    needs: list[str]
+
+
+@dataclass
 class Profile:
     anchor: str
     name: str
@@ -234,6 +300,17 @@ class Profile:
     by_status: list[tuple[str, str, list[int]]]  # key, label, recommendation numbers
     measures: list[SafeString]
     needs: list[str]
+    entries: list[ProfileEntry] = field(default_factory=list)  # Annex A only
+
+
+@dataclass
+class Chapter:
+    """A chapter of the Secretariat's own text, rendered from its Markdown."""
+
+    anchor: str
+    title: str
+    document: RenderedDocument | None  # None: not written yet
+    missing: str  # what a draft says in its place
 
 
 def sort_key(name: str) -> str:
@@ -261,6 +338,22 @@ def percent(share: float) -> str:
     return gettext("%(percent)s%%") % {"percent": round(share * 100)}
 
 
+def percent_1(share: float) -> str:
+    """A share to one decimal, with the language's decimal mark: 38.6%, 38,6 %."""
+    return gettext("%(percent)s%%") % {
+        "percent": number_format(round(share * 100, 1), decimal_pos=1)
+    }
+
+
+def decimal_1(value: float) -> str:
+    return number_format(round(value, 1), decimal_pos=1)
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal for ``content``."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _lang(update: ProgressUpdate) -> str:
     """The language of the state's words, when it is not the edition's; else ""."""
     language = update.narrative_language
@@ -282,16 +375,21 @@ def _need(need: AssistanceNeed) -> str:
     return f"{kind}: {need.description}" if need.description else kind
 
 
+def _public_narrative(update: ProgressUpdate) -> SafeString | None:
+    # Confidential narratives never reach the report, whoever compiles it.
+    if update.narrative_is_public and update.narrative.strip():
+        return render_markdown(update.narrative)
+    return None
+
+
 def _highlight(state_name: str, update: ProgressUpdate, labels) -> Highlight:
-    public = update.narrative_is_public and update.narrative.strip()
     lang = _lang(update)
     return Highlight(
         state=state_name,
         status=update.status,
         status_label=labels[update.status],
         summary=update.summary,
-        # Confidential narratives never reach the report, whoever compiles it.
-        narrative=render_markdown(update.narrative) if public else None,
+        narrative=_public_narrative(update),
         narrative_language=update.narrative_language,
         lang=lang,
         measures=[_measure(m, lang) for m in update.measures.all()],
@@ -318,29 +416,112 @@ def _recommendation_heading(recommendation: Recommendation) -> str:
     return gettext("Recommendation %(number)s") % {"number": recommendation.number}
 
 
-def _recommendation_section(
-    matrix: StatusMatrix,
+def _state_anchor(state: MemberState) -> str:
+    return f"state-{state.iso3.lower()}"
+
+
+def _analysis(
+    section: RecommendationSection,
+    data: ReportData,
     recommendation: Recommendation,
     states: list[MemberState],
     labels: dict[str, str],
-    member_state: MemberState | None,
+    catalogue: Catalogue,
+) -> None:
+    """The hemispheric report's reading of a recommendation: the chart beside the
+    previous cycle's, the movement since, good practices, challenges and needs."""
+    matrix, previous = data.matrix, data.previous
+    heading = section.heading
+    counts = matrix.counts_for_recommendation(recommendation)
+    if previous is not None:
+        section.chart = charts.status_bars(
+            rows=[
+                charts.ChartRow(label=gettext("This cycle"), counts=counts),
+                charts.ChartRow(
+                    label=gettext("Previous cycle"),
+                    counts=Counter(
+                        previous.status(state, recommendation)
+                        for state in matrix.participating
+                    ),
+                ),
+            ],
+            title=heading,
+            description=gettext(
+                "Participating member states by status on %(recommendation)s, in "
+                "this cycle and in the previous one."
+            )
+            % {"recommendation": heading},
+            category_labels=labels,
+            **PRINTED,
+            id_prefix=f"chart-rec-{recommendation.number}",
+        )
+        section.chart_caption = gettext(
+            "%(recommendation)s: participating member states by status, in this "
+            "cycle (%(current)s) and in the previous one (%(previous)s)."
+        ) % {
+            "recommendation": heading,
+            "current": catalogue(data.spec.cycle, "name").text,
+            "previous": catalogue(previous.cycle, "name").text,
+        }
+        section.movement = movement(matrix, previous, [recommendation])
+    else:
+        section.chart = charts.status_bar(
+            counts=counts,
+            title=heading,
+            description=gettext("Member states by status on %(recommendation)s.")
+            % {"recommendation": heading},
+            category_labels=labels,
+            **PRINTED,
+            id_prefix=f"chart-rec-{recommendation.number}",
+            legend=True,
+        )
+        section.chart_caption = gettext(
+            "%(recommendation)s: participating member states by status."
+        ) % {"recommendation": heading}
+    names: dict[str, list[str]] = {key: [] for key in charts.CATEGORIES}
+    needs: Counter = Counter()
+    for state in states:
+        update = matrix.update(state, recommendation)
+        names[update.status if update else NO_INFORMATION].append(state.name)
+        if update is None:
+            continue
+        section.reported += 1
+        if update.public_challenges.strip():
+            section.challenges += 1
+        kinds = {need.kind for need in update.assistance_needs.all()}
+        if kinds:
+            section.assistance_states += 1
+        needs.update(kinds)
+    section.by_status = [
+        (key, labels[key], names[key]) for key in charts.CATEGORIES if names[key]
+    ]
+    kind_labels = dict(AssistanceNeed.Kind.choices)
+    section.assistance = [
+        (str(kind_labels.get(kind, kind)), count)
+        for kind, count in sorted(needs.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    edition = (get_language() or "en")[:2]
+    section.practices = [
+        PracticeQuote(
+            state=practice.member_state.name,
+            anchor=_state_anchor(practice.member_state),
+            excerpt=practice.excerpt,
+            lang="" if practice.language == edition else practice.language,
+        )
+        for practice in data.good_practices.get(recommendation.number, [])
+        if practice.member_state.participating
+    ]
+
+
+def _recommendation_section(
+    data: ReportData,
+    recommendation: Recommendation,
+    states: list[MemberState],
+    labels: dict[str, str],
     catalogue: Catalogue,
 ) -> RecommendationSection:
+    matrix, member_state = data.matrix, data.spec.member_state
     heading = _recommendation_heading(recommendation)
-    if member_state is None:
-        counts = matrix.counts_for_recommendation(recommendation)
-    elif recommendation.is_for_secretariat:
-        counts = Counter()
-    else:
-        counts = Counter([matrix.status(member_state, recommendation)])
-    chart = charts.status_bar(
-        counts=counts,
-        title=heading,
-        description=gettext("Member states by status on %(recommendation)s.")
-        % {"recommendation": heading},
-        category_labels=labels,
-        id_prefix=f"chart-rec-{recommendation.number}",
-    )
     section = RecommendationSection(
         anchor=f"rec-{recommendation.number}",
         number=recommendation.number,
@@ -354,12 +535,14 @@ def _recommendation_section(
             if not f.on_title
         ],
         addressee=recommendation.get_addressee_display(),
-        chart=chart,
-        sentence=charts.status_summary(counts, labels),
+        chart=mark_safe(""),
+        sentence="",
         by_status=[],
         highlights=[],
+        for_secretariat=recommendation.is_for_secretariat,
     )
     if recommendation.is_for_secretariat:
+        # Its own status, in words: a chart of one update says nothing more.
         update = matrix.secretariat.get(recommendation.pk)
         if update is not None and member_state is None:
             section.highlights.append(
@@ -374,38 +557,53 @@ def _recommendation_section(
             section.highlights.append(_highlight(member_state.name, update, labels))
             section.needs = [_need(n) for n in update.assistance_needs.all()]
         return section
-    names: dict[str, list[str]] = {key: [] for key in charts.CATEGORIES}
-    for state in states:
-        update = matrix.update(state, recommendation)
-        names[update.status if update else NO_INFORMATION].append(state.name)
-        if update is not None:
-            section.highlights.append(_highlight(state.name, update, labels))
-    section.by_status = [
-        (key, labels[key], names[key]) for key in charts.CATEGORIES if names[key]
-    ]
+    section.sentence = charts.status_summary(
+        matrix.counts_for_recommendation(recommendation), labels
+    )
+    _analysis(section, data, recommendation, states, labels, catalogue)
     return section
 
 
 def _profile(
-    matrix: StatusMatrix, state: MemberState, labels: dict[str, str]
+    matrix: StatusMatrix,
+    state: MemberState,
+    labels: dict[str, str],
+    *,
+    entries: bool = False,
 ) -> Profile:
+    """A state's statuses, measures and needs; with ``entries``, Annex A's profile:
+    each update with its summary and public narrative, in the state's words."""
     counts = matrix.counts_for_state(state)
     numbers: dict[str, list[int]] = {key: [] for key in charts.CATEGORIES}
-    measures, needs = [], []
+    measures, needs, listed = [], [], []
     for recommendation, update in matrix.row(state):
         numbers[update.status if update else NO_INFORMATION].append(
             recommendation.number
         )
-        if update is not None:
-            prefix = f"{recommendation.number}. "
-            lang = _lang(update)
-            measures += [
-                format_html("{}{}", prefix, _measure(m, lang))
-                for m in update.measures.all()
-            ]
-            needs += [prefix + _need(n) for n in update.assistance_needs.all()]
+        if update is None:
+            continue
+        lang = _lang(update)
+        if entries:
+            listed.append(
+                ProfileEntry(
+                    number=recommendation.number,
+                    status_label=labels[update.status],
+                    summary=update.summary,
+                    narrative=_public_narrative(update),
+                    lang=lang,
+                    measures=[_measure(m, lang) for m in update.measures.all()],
+                    needs=[_need(n) for n in update.assistance_needs.all()],
+                )
+            )
+            continue
+        prefix = f"{recommendation.number}. "
+        measures += [
+            format_html("{}{}", prefix, _measure(m, lang))
+            for m in update.measures.all()
+        ]
+        needs += [prefix + _need(n) for n in update.assistance_needs.all()]
     return Profile(
-        anchor=f"state-{state.iso3.lower()}",
+        anchor=_state_anchor(state),
         name=state.name,
         chart=charts.status_bar(
             counts=counts,
@@ -413,7 +611,9 @@ def _profile(
             description=gettext("Status of %(state)s on the recommendations.")
             % {"state": state.name},
             category_labels=labels,
+            **PRINTED,
             id_prefix=f"chart-state-{state.iso3.lower()}",
+            legend=entries,
         ),
         sentence=charts.status_summary(counts, labels),
         by_status=[
@@ -423,6 +623,7 @@ def _profile(
         ],
         measures=measures,
         needs=needs,
+        entries=listed,
     )
 
 
@@ -443,21 +644,24 @@ def _themes(
     ):
         theme = themes[theme_id]
         title = catalogue(theme, "title")
+        state_items = [r for r in recommendations if not r.is_for_secretariat]
         chart = None
-        if member_state is None:
+        # A theme of one recommendation has its chart under the recommendation only.
+        if member_state is None and len(state_items) > 1:
             chart = charts.status_bars(
                 rows=[
                     charts.ChartRow(
                         label=_recommendation_heading(r),
                         counts=matrix.counts_for_recommendation(r),
                     )
-                    for r in recommendations
+                    for r in state_items
                 ],
                 title=title.text,
                 description=gettext(
                     "Member states by status on each recommendation of the theme."
                 ),
                 category_labels=labels,
+                **PRINTED,
                 id_prefix=f"chart-theme-{theme.position}",
             )
         sections.append(
@@ -466,9 +670,7 @@ def _themes(
                 title=title,
                 chart=chart,
                 recommendations=[
-                    _recommendation_section(
-                        matrix, r, states, labels, member_state, catalogue
-                    )
+                    _recommendation_section(data, r, states, labels, catalogue)
                     for r in recommendations
                 ],
             )
@@ -477,33 +679,55 @@ def _themes(
 
 
 def _executive_summary(
-    matrix: StatusMatrix, labels: dict[str, str], catalogue: Catalogue
+    data: ReportData, labels: dict[str, str], catalogue: Catalogue
 ) -> dict:
+    matrix, previous = data.matrix, data.previous
     summary = hemispheric_summary(matrix)
-    ranked = [
-        row
+    answered = response(matrix)
+    overall = advanced_share(summary.counts)
+    shares = {
+        row.theme.pk: advanced_share(row.counts)
         for row in summary.themes
         if any(not r.is_for_secretariat for r in row.recommendations)
-    ]
+    }
+    ranked = sorted(
+        (row for row in summary.themes if row.theme.pk in shares),
+        key=lambda row: (-shares[row.theme.pk].share, row.theme.position),
+    )
     theme_rows = [
         {
             "title": catalogue(row.theme, "title"),
-            "share": percent(row.advanced_share),
+            "share": percent(shares[row.theme.pk].share),
+            "advanced": shares[row.theme.pk].advanced,
+            "applicable": shares[row.theme.pk].applicable,
             "sentence": charts.status_summary(row.counts, labels),
         }
         for row in ranked
     ]
     assistance_labels = dict(AssistanceNeed.Kind.choices)
+    total = len(matrix.state_recommendations)
+    comparison = None
+    if previous is not None:
+        comparison = {
+            "cycle": catalogue(previous.cycle, "name"),
+            "movement": movement(matrix, previous, matrix.state_recommendations),
+            "reporting": len(previous.reporting_states),
+        }
     return {
-        "participating": summary.participating,
-        "reporting": summary.reporting,
+        "participating": answered.participating,
+        "reporting": answered.reporting,
+        "response_rate": percent(answered.rate),
+        "average": decimal_1(answered.average_per_reporting_state),
+        "statuses_reported": answered.statuses_reported,
         "recommendations_reported": summary.recommendations_reported,
-        "state_recommendations": len(matrix.state_recommendations),
+        "state_recommendations": total,
+        "cells": answered.participating * total,
         "counts_sentence": charts.status_summary(summary.counts, labels),
-        "advanced_share": percent(
-            sum(summary.counts[s] for s in ADVANCED_STATUSES)
-            / max(1, sum(summary.counts.values()))
-        ),
+        "advanced": overall.advanced,
+        "applicable": overall.applicable,
+        "not_applicable": overall.not_applicable,
+        "advanced_share": percent_1(overall.share),
+        "comparison": comparison,
         "chart": charts.status_bar(
             counts=summary.counts,
             title=gettext("All recommendations addressed to member states"),
@@ -512,6 +736,7 @@ def _executive_summary(
                 "recommendations addressed to them."
             ),
             category_labels=labels,
+            **PRINTED,
             id_prefix="chart-hemisphere",
             legend=True,
         ),
@@ -528,6 +753,7 @@ def _executive_summary(
                 "of each theme."
             ),
             category_labels=labels,
+            **PRINTED,
             id_prefix="chart-themes",
         ),
         "themes": theme_rows,
@@ -540,15 +766,128 @@ def _executive_summary(
     }
 
 
+def _overview(matrix: StatusMatrix, states: list[MemberState], labels) -> dict:
+    """The one-page table: participating states by the recommendations addressed to
+    member states, each cell a status's symbol on its colour."""
+    recommendations = matrix.state_recommendations
+    return {
+        "numbers": [r.number for r in recommendations],
+        "rows": [
+            {
+                "name": state.name,
+                "anchor": _state_anchor(state),
+                "reported": reported_by_state(matrix, state),
+                "cells": [
+                    (key, STATUS_SYMBOLS[key], labels[key])
+                    for key in (matrix.status(state, r) for r in recommendations)
+                ],
+            }
+            for state in states
+        ],
+        "legend": [
+            (key, symbol, labels[key]) for key, symbol in STATUS_SYMBOLS.items()
+        ],
+    }
+
+
+def _response_table(matrix: StatusMatrix, states: list[MemberState]) -> list:
+    """Each participating state's recommendations reported, two states a row."""
+    entries = [(state.name, reported_by_state(matrix, state)) for state in states]
+    half = (len(entries) + 1) // 2
+    left, right = entries[:half], entries[half:]
+    return [(left[i], right[i] if i < len(right) else None) for i in range(len(left))]
+
+
+def _chapter(
+    text: str, *, anchor: str, title: str, missing: str, final: bool
+) -> Chapter | None:
+    """A Secretariat text as a chapter; a draft says where one is still missing, a
+    final edition leaves an unwritten optional chapter out."""
+    if text and text.strip():
+        return Chapter(
+            anchor, title, render_document_markdown(text, id_prefix=anchor), missing
+        )
+    return None if final else Chapter(anchor, title, None, missing)
+
+
+def _secretariat_chapters(data: ReportData) -> dict[str, Chapter | None]:
+    texts, final = data.texts, data.spec.final
+    chapters = {
+        "introduction": (
+            gettext("Introduction"),
+            gettext("The Secretariat has not written an introduction for this report."),
+        ),
+        "background": (
+            gettext("Background and mandate"),
+            gettext(
+                "The Secretariat has not written the background and mandate for this "
+                "report."
+            ),
+        ),
+        "conclusions": (
+            gettext("Conclusions"),
+            gettext("The Secretariat has not written conclusions for this report."),
+        ),
+        "meeting_recommendations": (
+            gettext("Recommendations to the Meeting"),
+            gettext(
+                "The Secretariat has not written its recommendations to the Meeting "
+                "for this report."
+            ),
+        ),
+    }
+    return {
+        key: _chapter(
+            getattr(texts, key, "") if texts else "",
+            anchor=key.replace("_", "-"),
+            title=title,
+            missing=missing,
+            final=final,
+        )
+        for key, (title, missing) in chapters.items()
+    }
+
+
+def _acronyms() -> list[tuple[str, str]]:
+    """The acronyms the report uses, in the edition's language, by acronym."""
+    pairs = [
+        (gettext("CSH"), gettext("Committee on Hemispheric Security")),
+        (gettext("DTOC"), gettext("Department against Transnational Organized Crime")),
+        (
+            gettext("GS/OAS"),
+            gettext("General Secretariat of the Organization of American States"),
+        ),
+        (gettext("OAS"), gettext("Organization of American States")),
+        (
+            gettext("RTP"),
+            gettext("Meeting of National Authorities on Trafficking in Persons"),
+        ),
+        (gettext("SMS"), gettext("Secretariat for Multidimensional Security")),
+        (gettext("UNODC"), gettext("United Nations Office on Drugs and Crime")),
+    ]
+    return sorted(pairs, key=lambda pair: sort_key(pair[0]))
+
+
+def _header(spec: ReportSpec, catalogue: Catalogue) -> dict:
+    header = spec.header
+    original = ""
+    if header.original_language:
+        original = str(get_language_info(header.original_language)["name_translated"])
+    return {
+        "organ": header.organ or catalogue(spec.cycle, "meeting").text,
+        "classification": header.classification,
+        "symbol": header.symbol,
+        "issued_on": day(header.issued_on) if header.issued_on else "",
+        "original_language": original,
+    }
+
+
 def _state_summary(
     matrix: StatusMatrix, state: MemberState, labels: dict[str, str]
 ) -> dict:
     counts = matrix.counts_for_state(state)
-    reported = sum(
-        1 for r in matrix.state_recommendations if matrix.update(state, r) is not None
-    )
     return {
-        "reported": reported,
+        "reported": reported_by_state(matrix, state),
         "state_recommendations": len(matrix.state_recommendations),
         "advanced_share": percent(matrix.advanced_share_of_state(state)),
         "counts_sentence": charts.status_summary(counts, labels),
@@ -586,7 +925,7 @@ def page_of_content() -> str:
         elif part == "%(pages)s":
             css.append("counter(pages)")
         elif part:
-            css.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
+            css.append(css_string(part))
     return " ".join(css) or '""'
 
 
@@ -598,9 +937,13 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
     instrument = spec.cycle.instrument
     language = get_language_info(spec.language)
     catalogue = Catalogue(spec.language)
+    draft = not spec.final
     context = {
         "spec": spec,
         "title": report_title(spec),
+        "draft": draft,
+        "draft_word": gettext("DRAFT"),
+        "draft_mark": css_string(gettext("DRAFT")) if draft else "",
         "cycle": spec.cycle,
         "cycle_name": catalogue(spec.cycle, "name"),
         "cycle_meeting": catalogue(spec.cycle, "meeting"),
@@ -628,16 +971,38 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
     }
     if spec.member_state is None:
         reporting = [s for s in states if matrix.reported(s)]
+        not_participating = by_name(s for s in matrix.states if not s.participating)
+        chapters = _secretariat_chapters(data)
         context.update(
             {
-                "summary": _executive_summary(matrix, labels, catalogue),
-                "introduction": render_markdown(data.texts.introduction)
-                if data.texts
+                "header": _header(spec, catalogue),
+                "year": timezone.localtime(
+                    spec.as_of, ZoneInfo(settings.PORTAL_TIME_ZONE)
+                ).year,
+                "summary": _executive_summary(data, labels, catalogue),
+                "chapters": chapters,
+                "introduction": chapters["introduction"],
+                "background": chapters["background"],
+                "conclusions": chapters["conclusions"],
+                "meeting_recommendations": chapters["meeting_recommendations"],
+                "overview": _overview(matrix, states, labels),
+                "response_table": _response_table(matrix, states),
+                "previous_cycle": catalogue(data.previous.cycle, "name")
+                if data.previous
                 else None,
-                "conclusions": render_markdown(data.texts.conclusions)
-                if data.texts
-                else None,
-                "profiles": [_profile(matrix, s, labels) for s in reporting],
+                "period": {
+                    "start": day(spec.cycle.period_start),
+                    "end": day(spec.cycle.period_end),
+                    "deadline": moment(spec.cycle.deadline),
+                },
+                "status_scale": [
+                    (key, STATUS_SYMBOLS[key], labels[key], str(text))
+                    for key, text in STATUS_DEFINITIONS.items()
+                ],
+                "no_information_symbol": STATUS_SYMBOLS[NO_INFORMATION],
+                "profiles": [
+                    _profile(matrix, s, labels, entries=True) for s in reporting
+                ],
                 "silent": [s.name for s in states if not matrix.reported(s)],
                 "not_participating": [
                     (
@@ -646,8 +1011,9 @@ def build(data: ReportData, *, generated_at: datetime | None = None) -> dict:
                         if s.participation_note
                         else None,
                     )
-                    for s in by_name(s for s in matrix.states if not s.participating)
+                    for s in not_participating
                 ],
+                "acronyms": _acronyms(),
             }
         )
     else:
@@ -701,15 +1067,23 @@ class RenderedPdf:
     page_count: int
 
 
+# Tagged PDF/UA-1: a structure tree for screen readers, /Lang from <html lang>, the
+# <title> shown as the window's title, each chart a figure with its <title> as /Alt.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def layout(html: str):
     """WeasyPrint's layout of the document: its pages, before they are written."""
     return HTML(
         string=html, base_url=STATIC_ROOT_URL, url_fetcher=StaticFilesFetcher()
-    ).render()
+    ).render(pdf_variant=PDF_VARIANT)
 
 
 def write(document) -> RenderedPdf:
-    return RenderedPdf(pdf=document.write_pdf(), page_count=len(document.pages))
+    return RenderedPdf(
+        pdf=document.write_pdf(pdf_variant=PDF_VARIANT),
+        page_count=len(document.pages),
+    )
 
 
 def report_title(spec: ReportSpec) -> str:

@@ -67,6 +67,34 @@ def get_run_for(user, pk: int) -> ReportRun:
     return run
 
 
+def public_profiles(*, member_state: MemberState, cycle) -> list[ReportRun]:
+    """A state's profiles the public may download for a cycle: the latest per
+    language among those that go with a published hemispheric report."""
+    runs = (
+        ReportRun.objects.public_profiles()
+        .filter(member_state=member_state, cycle=cycle)
+        .select_related("cycle", "member_state")
+        .order_by("-profile_of__published_at", "-pk")
+    )
+    latest: dict[str, ReportRun] = {}
+    for run in runs:
+        latest.setdefault(run.language, run)
+    return sorted(latest.values(), key=lambda run: run.language)
+
+
+def get_public_profile(pk: int) -> ReportRun:
+    """The public door to a state's profile: only while its report is published."""
+    run = (
+        ReportRun.objects.public_profiles()
+        .select_related("cycle", "member_state")
+        .filter(pk=pk)
+        .first()
+    )
+    if run is None:
+        raise Http404
+    return run
+
+
 def get_published_run(pk: int) -> ReportRun:
     """The public door: a published report, whoever asks."""
     run = (

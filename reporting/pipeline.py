@@ -5,7 +5,7 @@ a callback where it stands (a stage and a percent), which the run lifecycle
 (``reporting.runs``) turns into the progress bar and the heartbeat. Between the start
 of the layout and the writing of the PDF, the percent follows the pages WeasyPrint
 reports on its ``weasyprint.progress`` logger, read by a listener of each compile's
-own.
+own. After the PDF, the same HTML becomes the editable DOCX (``reporting.docx``).
 """
 
 import hashlib
@@ -22,6 +22,7 @@ from django.utils import translation
 
 from recommendations.models import MemberState, ReportingCycle
 from reporting import pdf
+from reporting.docx import html_to_docx
 from reporting.models import ReportRun
 
 Stage = ReportRun.Stage
@@ -53,6 +54,7 @@ class CompiledReport:
     sha256: str
     html: str
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    docx: bytes | None = None  # the editable edition, for conference services
 
 
 def report_compile(
@@ -63,6 +65,8 @@ def report_compile(
     as_of: datetime,
     on_progress: ProgressCallback | None = None,
     generated_at: datetime | None = None,
+    final: bool = False,
+    header: pdf.DocumentHeader | None = None,
 ) -> CompiledReport:
     """Compile a report in stages, telling ``on_progress(stage, percent)`` as it goes.
 
@@ -73,7 +77,12 @@ def report_compile(
     progress = on_progress or (lambda stage, percent: None)
     seconds: dict[str, float] = {}
     spec = pdf.ReportSpec(
-        cycle=cycle, member_state=member_state, language=language, as_of=as_of
+        cycle=cycle,
+        member_state=member_state,
+        language=language,
+        as_of=as_of,
+        final=final,
+        header=header or pdf.DocumentHeader(),
     )
     with translation.override(language):
         progress(Stage.GATHERING, STAGE_START[Stage.GATHERING])
@@ -89,12 +98,25 @@ def report_compile(
                 document = pdf.layout(html)
             progress(Stage.RENDERING, WRITING_PDF)
             rendered = pdf.write(document)
+            docx = html_to_docx(html)
     return CompiledReport(
         pdf=rendered.pdf,
         page_count=rendered.page_count,
         sha256=hashlib.sha256(rendered.pdf).hexdigest(),
         html=html,
         stage_seconds=seconds,
+        docx=docx,
+    )
+
+
+def header_for(run: ReportRun) -> pdf.DocumentHeader:
+    """The cover's document block, as the Secretariat entered it for the run."""
+    return pdf.DocumentHeader(
+        organ=run.organ,
+        classification=run.classification,
+        symbol=run.document_symbol,
+        issued_on=run.issued_on,
+        original_language=run.original_language,
     )
 
 

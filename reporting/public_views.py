@@ -19,6 +19,7 @@ from recommendations.models import (
     Theme,
 )
 from reporting import charts, maps
+from reporting import permissions as report_permissions
 from reporting.labels import category_labels, legend
 from reporting.selectors import (
     NO_INFORMATION,
@@ -211,6 +212,10 @@ def state_detail(request, iso3: str):
             "chart": chart,
             "history": state_history(member_state=state, before=cycle),
             "legend": legend(),
+            # Its profile as a PDF, once the cycle's report is published.
+            "profiles": report_permissions.public_profiles(
+                member_state=state, cycle=cycle
+            ),
         },
     )
 

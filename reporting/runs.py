@@ -26,13 +26,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
+from core import publication
 from reporting.models import ReportRun
 from reporting.pipeline import (
     STAGE_START,
     CompileCancelled,
     CompiledReport,
+    header_for,
     report_compile,
 )
+from reporting.selectors import status_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +83,8 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
             as_of=run.as_of,
             on_progress=heartbeat.progress,
             generated_at=timezone.now(),
+            final=run.final,
+            header=header_for(run),
         )
         heartbeat.progress(Stage.STORING, STAGE_START[Stage.STORING])
         heartbeat.stop()
@@ -201,8 +206,10 @@ def _store(run_id: int, attempt: int, compiled: CompiledReport) -> ReportRun:
         )
         if run.state != State.RUNNING or run.attempts != attempt:
             raise RunAbandoned
-        previous = run.pdf.name
+        previous = [run.pdf.name, run.docx.name]
         run.pdf.save(f"{run.pk}.pdf", ContentFile(compiled.pdf), save=False)
+        if compiled.docx is not None:
+            run.docx.save(f"{run.pk}.docx", ContentFile(compiled.docx), save=False)
         run.size = len(compiled.pdf)
         run.sha256 = compiled.sha256
         run.page_count = compiled.page_count
@@ -214,10 +221,75 @@ def _store(run_id: int, attempt: int, compiled: CompiledReport) -> ReportRun:
         run.finished_at = now
         run.heartbeat_at = now
         run.save()
-        if previous and previous != run.pdf.name:
-            storage = run.pdf.storage
-            transaction.on_commit(partial(storage.delete, previous))
+        storage = run.pdf.storage
+        for name in previous:
+            if name and name not in (run.pdf.name, run.docx.name):
+                transaction.on_commit(partial(storage.delete, name))
+        _published_on_success(run, now)
     return run
+
+
+def _published_on_success(run: ReportRun, now: datetime) -> None:
+    """A final hemispheric edition exists because someone confirmed its publication
+    (``services.report_run_publish``): it is published as it succeeds, and each
+    participating state's public profile is queued to go with it."""
+    if run.profile_of_id:
+        publication.changed()  # the state's public page links it
+        return
+    if not (run.final and run.is_hemispheric and run.edition_of_id):
+        return
+    run.published_at = now
+    run.published_by = run.requested_by
+    run.save(update_fields=["published_at", "published_by"])
+    publication.changed()  # the open data and reports pages list it
+    transaction.on_commit(partial(_queue_state_profiles, run.pk))
+
+
+def _queue_state_profiles(run_id: int) -> list[int]:
+    """Queue the public profile of each participating state that reported.
+
+    One final state report per such state, of the same cycle, language, as-of and
+    header as the published hemispheric edition, marked ``profile_of`` it: the
+    public may download it for as long as that edition stays published. Asked again
+    (a retried callback), it queues only what is missing.
+    """
+    edition = (
+        ReportRun.objects.select_related("cycle__instrument").filter(pk=run_id).first()
+    )
+    if edition is None or not edition.is_published:
+        return []
+    matrix = status_matrix(cycle=edition.cycle, as_of=edition.as_of, details=False)
+    done = set(
+        edition.state_profiles.exclude(state=State.FAILED).values_list(
+            "member_state_id", flat=True
+        )
+    )
+    now = timezone.now()
+    queued = []
+    for member_state in matrix.reporting_states:
+        if member_state.pk in done:
+            continue
+        profile = ReportRun.objects.create(
+            cycle=edition.cycle,
+            member_state=member_state,
+            language=edition.language,
+            as_of=edition.as_of,
+            requested_by=edition.requested_by,
+            requested_at=now,
+            queued_at=now,
+            max_attempts=max(1, settings.REPORT_MAX_ATTEMPTS),
+            final=True,
+            profile_of=edition,
+            organ=edition.organ,
+            classification=edition.classification,
+            document_symbol=edition.document_symbol,
+            issued_on=edition.issued_on,
+            original_language=edition.original_language,
+        )
+        queued.append(profile.pk)
+    for profile_id in queued:
+        _enqueue_quietly(profile_id, 0)
+    return queued
 
 
 def _attempt_failed(
@@ -269,7 +341,7 @@ def _requeue(run: ReportRun, message: str, now: datetime) -> None:
 def _enqueue_quietly(run_id: int, attempts: int) -> None:
     # A little later each time, so a passing outage can pass.
     try:
-        enqueue(run_id, countdown=min(60, 5 * attempts))
+        enqueue(run_id, countdown=min(60, 5 * attempts) or None)
     except (KombuError, OSError) as error:
         # Still queued: the sweep fails it once it has waited too long.
         logger.warning("Report run %s not queued again: %s", run_id, error)

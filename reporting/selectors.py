@@ -211,6 +211,140 @@ def hemispheric_summary(matrix: StatusMatrix) -> HemisphericSummary:
     )
 
 
+@dataclass(frozen=True)
+class AdvancedShare:
+    """Largely or fully implemented statuses over those that apply: "not applicable"
+    is left out of the denominator; "no information" stays in it, as not advanced."""
+
+    advanced: int
+    applicable: int  # the statuses counted, "not applicable" left out
+    not_applicable: int
+
+    @property
+    def share(self) -> float:
+        return self.advanced / self.applicable if self.applicable else 0.0
+
+
+def advanced_share(counts: Counter) -> AdvancedShare:
+    not_applicable = counts[Status.NOT_APPLICABLE]
+    return AdvancedShare(
+        advanced=sum(counts[s] for s in ADVANCED_STATUSES),
+        applicable=sum(counts.values()) - not_applicable,
+        not_applicable=not_applicable,
+    )
+
+
+@dataclass(frozen=True)
+class Response:
+    """Who reported in a cycle: the response rate and the statuses reported."""
+
+    participating: int
+    reporting: int
+    statuses_reported: int  # participating states x state recommendations with one
+
+    @property
+    def rate(self) -> float:
+        return self.reporting / self.participating if self.participating else 0.0
+
+    @property
+    def average_per_reporting_state(self) -> float:
+        return self.statuses_reported / self.reporting if self.reporting else 0.0
+
+
+def response(matrix: StatusMatrix) -> Response:
+    participating = matrix.participating
+    return Response(
+        participating=len(participating),
+        reporting=len(matrix.reporting_states),
+        statuses_reported=sum(
+            1
+            for state in participating
+            for r in matrix.state_recommendations
+            if matrix.update(state, r) is not None
+        ),
+    )
+
+
+def reported_by_state(matrix: StatusMatrix, state: MemberState) -> int:
+    """How many of the recommendations addressed to states it has a status on."""
+    return sum(1 for r in matrix.state_recommendations if matrix.update(state, r))
+
+
+# --- The previous cycle, to compare with -------------------------------------------
+
+# The scale's steps, from nothing done to all done; "not applicable" is off the scale.
+SCALE_ORDER = {
+    Status.NOT_STARTED: 0,
+    Status.PLANNED: 1,
+    Status.IN_PROGRESS: 2,
+    Status.LARGELY_IMPLEMENTED: 3,
+    Status.FULLY_IMPLEMENTED: 4,
+}
+
+
+def previous_cycle(*, cycle: ReportingCycle) -> ReportingCycle | None:
+    """The cycle of the same instrument that started last before ``cycle``."""
+    return (
+        ReportingCycle.objects.filter(
+            instrument_id=cycle.instrument_id, period_start__lt=cycle.period_start
+        )
+        .order_by("-period_start", "-pk")
+        .first()
+    )
+
+
+def previous_status_matrix(
+    *, cycle: ReportingCycle, as_of: datetime
+) -> StatusMatrix | None:
+    """The statuses of the previous cycle as it closed (or, if it never closed, its
+    latest accepted ones), never later than ``as_of``: statuses only, no details."""
+    previous = previous_cycle(cycle=cycle)
+    if previous is None:
+        return None
+    moment = as_of
+    if previous.closed_at is not None and previous.closed_at < as_of:
+        moment = previous.closed_at
+    return status_matrix(cycle=previous, as_of=moment, details=False)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """Participating states whose status on a recommendation moved between cycles."""
+
+    advanced: int  # a step up the scale
+    went_back: int  # a step down
+    unchanged: int  # the same status
+    not_comparable: int  # no status in one of the cycles, or "not applicable" in one
+
+    @property
+    def total(self) -> int:
+        return self.advanced + self.went_back + self.unchanged + self.not_comparable
+
+
+def movement(
+    current: StatusMatrix,
+    previous: StatusMatrix,
+    recommendations: list[Recommendation],
+) -> Movement:
+    """How the participating states' statuses moved since the previous cycle, over
+    ``recommendations`` (of the same instrument, so the same rows in both cycles)."""
+    advanced = went_back = unchanged = not_comparable = 0
+    for recommendation in recommendations:
+        for state in current.participating:
+            now = current.status(state, recommendation)
+            before = previous.status(state, recommendation)
+            if now == before and now != NO_INFORMATION:
+                unchanged += 1
+            elif now in SCALE_ORDER and before in SCALE_ORDER:
+                if SCALE_ORDER[now] > SCALE_ORDER[before]:
+                    advanced += 1
+                else:
+                    went_back += 1
+            else:
+                not_comparable += 1
+    return Movement(advanced, went_back, unchanged, not_comparable)
+
+
 def public_cycle() -> ReportingCycle | None:
     """The cycle public pages show by default: the open one, else the latest."""
     return (

@@ -6,7 +6,8 @@ lifecycle's, in ``reporting.runs``, and the compile itself is ``reporting.pipeli
 """
 
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import partial
 
 from django.conf import settings
@@ -41,6 +42,31 @@ class ReportQueueUnavailable(ReportError):
     """The job queue (broker) did not take the run: nothing was started or kept."""
 
 
+# The cover's document block, entered per run.
+HEADER = (
+    "organ",
+    "classification",
+    "document_symbol",
+    "issued_on",
+    "original_language",
+)
+
+
+@dataclass(frozen=True)
+class RunHeader:
+    """The cover's OAS document block as the Secretariat enters it for a run."""
+
+    organ: str = ""
+    classification: str = ""
+    document_symbol: str = ""
+    issued_on: date | None = None
+    original_language: str = "en"
+
+    @classmethod
+    def of(cls, run: ReportRun) -> "RunHeader":
+        return cls(**{name: getattr(run, name) for name in HEADER})
+
+
 # --- Texts --------------------------------------------------------------------------
 
 
@@ -51,28 +77,45 @@ def report_text_save(
     language: str,
     introduction: str,
     conclusions: str,
+    background: str | None = None,
+    meeting_recommendations: str | None = None,
 ) -> ReportText:
-    """A new version of the introduction and conclusions (none if nothing changed)."""
+    """A new version of the Secretariat's texts (none if nothing changed).
+
+    ``background`` and ``meeting_recommendations`` left out (None) keep the current
+    version's.
+    """
     if not report_permissions.can_write_texts(actor):
         raise PermissionDenied
     _check_language(language)
     current = report_text(cycle=cycle, language=language)
-    if (
-        current is not None
-        and current.introduction == introduction
-        and current.conclusions == conclusions
+    texts = {
+        "introduction": introduction,
+        "background": background,
+        "conclusions": conclusions,
+        "meeting_recommendations": meeting_recommendations,
+    }
+    for name, value in texts.items():
+        if value is None:
+            texts[name] = getattr(current, name) if current is not None else ""
+    if current is not None and all(
+        getattr(current, name) == value for name, value in texts.items()
     ):
         return current
-    text = ReportText(
-        cycle=cycle,
-        language=language,
-        introduction=introduction,
-        conclusions=conclusions,
-        written_by=actor,
-    )
+    text = ReportText(cycle=cycle, language=language, written_by=actor, **texts)
     text.full_clean()
     text.save()
     return text
+
+
+def missing_texts(*, cycle: ReportingCycle, language: str) -> list[str]:
+    """The texts a published edition cannot do without, that are not written yet."""
+    current = report_text(cycle=cycle, language=language)
+    return [
+        str(ReportText._meta.get_field(name).verbose_name)
+        for name in ("introduction", "conclusions")
+        if current is None or not getattr(current, name).strip()
+    ]
 
 
 # --- Asking for a report ------------------------------------------------------------
@@ -85,10 +128,12 @@ def report_run_request(
     language: str,
     member_state: MemberState | None = None,
     as_of: datetime | None = None,
+    header: RunHeader | None = None,
 ) -> ReportRun:
-    """Record a run and queue its compilation once the record is committed.
+    """Record a run (a draft) and queue its compilation once the record is committed.
 
-    Raises PermissionDenied, ValidationError (language, as-of) or
+    ``header`` is the cover's document block, for the hemispheric report. Raises
+    PermissionDenied, ValidationError (language, as-of, header) or
     ReportQueueUnavailable when the broker does not answer; in that last case the
     run is removed again. Call it outside any transaction of your own, so that the
     queueing happens (and can fail) before this function returns.
@@ -102,11 +147,16 @@ def report_run_request(
         as_of=as_of,
         requested_by=actor,
         max_attempts=settings.REPORT_MAX_ATTEMPTS,
+        header=header,
     )
+    _queue(run)
+    return run
+
+
+def _queue(run: ReportRun) -> None:
     with transaction.atomic():
         run.save()
         transaction.on_commit(partial(_enqueue_or_withdraw, run.pk))
-    return run
 
 
 def report_run_compile_now(
@@ -115,11 +165,14 @@ def report_run_compile_now(
     language: str = "en",
     member_state: MemberState | None = None,
     as_of: datetime | None = None,
+    header: RunHeader | None = None,
+    final: bool = False,
 ) -> ReportRun:
     """Compile a run here and now, without a worker: the compile_report command.
 
     The same steps as the task, recorded the same way; raises ReportError when the
-    run fails.
+    run fails. ``final`` compiles the edition without the DRAFT mark (it is not
+    published: that is ``report_run_publish``'s).
     """
     run = _new_run(
         cycle=cycle,
@@ -128,7 +181,9 @@ def report_run_compile_now(
         as_of=as_of,
         requested_by=None,
         max_attempts=1,
+        header=header,
     )
+    run.final = final
     run.save()
     runs.report_run_execute(run_id=run.pk)
     run.refresh_from_db()
@@ -145,6 +200,7 @@ def _new_run(
     as_of: datetime | None,
     requested_by: User | None,
     max_attempts: int,
+    header: RunHeader | None = None,
 ) -> ReportRun:
     _check_language(language)
     now = timezone.now()
@@ -156,7 +212,7 @@ def _new_run(
         raise ValidationError(
             _("The as-of moment is in the future: a report covers what has happened.")
         )
-    return ReportRun(
+    run = ReportRun(
         cycle=cycle,
         member_state=member_state,
         language=language,
@@ -166,6 +222,16 @@ def _new_run(
         queued_at=now,
         max_attempts=max(1, max_attempts),
     )
+    if header is not None:
+        run.organ = header.organ
+        run.classification = header.classification
+        run.document_symbol = header.document_symbol
+        run.issued_on = header.issued_on
+        run.original_language = header.original_language
+        run.full_clean(
+            exclude=[f.name for f in ReportRun._meta.fields if f.name not in HEADER]
+        )
+    return run
 
 
 def _check_language(language: str) -> None:
@@ -194,28 +260,80 @@ def _enqueue_or_withdraw(run_id: int) -> None:
 # --- Publishing ---------------------------------------------------------------------
 
 
+def publication_refusal(*, run: ReportRun) -> str | None:
+    """Why the run cannot be published now, in words for the person; None if it can.
+
+    Only a finished hemispheric report, with the introduction and the conclusions of
+    its language written, and neither published nor already given a final edition.
+    """
+    if not run.is_hemispheric:
+        return _(
+            "Only the hemispheric report is published; a state's own report "
+            "stays with the state and the Secretariat."
+        )
+    if run.state != State.SUCCEEDED or not run.pdf:
+        return _("Only a finished report can be published.")
+    if run.is_published:
+        return _("This report is already published.")
+    edition = (
+        run.final_editions.exclude(state=State.FAILED).order_by("-pk").first()
+        if not run.final
+        else None
+    )
+    if edition is not None and edition.is_published:
+        return _("This report is already published: its final edition is public.")
+    if edition is not None and not edition.is_finished:
+        return _("The final edition of this report is being compiled.")
+    if edition is not None:
+        return _(
+            "This report already has a final edition, which was withdrawn; publish "
+            "that one again from its own page."
+        )
+    missing = missing_texts(cycle=run.cycle, language=run.language)
+    if missing:
+        return _(
+            "The report cannot be published while these texts of the Secretariat "
+            "are missing in %(language)s: %(texts)s. Write them, then publish."
+        ) % {"language": run.get_language_display(), "texts": ", ".join(missing)}
+    return None
+
+
 def report_run_publish(*, actor: User, run: ReportRun) -> ReportRun:
-    """Make a finished hemispheric report downloadable by the public."""
+    """Publish a finished hemispheric report: through a final edition of it.
+
+    A draft is not published itself: its final edition (same cycle, language, as-of
+    and header, without the DRAFT mark) is queued, and published by the worker as it
+    succeeds (``runs``), with each reporting state's public profile. A final edition
+    withdrawn earlier is published again at once. Returns the run that is (or will
+    be) public. Raises PermissionDenied, ReportError (see ``publication_refusal``)
+    or ReportQueueUnavailable.
+    """
     if not report_permissions.can_publish(actor):
         raise PermissionDenied
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().get(pk=run.pk)
-        if not run.is_hemispheric:
-            raise ReportError(
-                _(
-                    "Only the hemispheric report is published; a state's own report "
-                    "stays with the state and the Secretariat."
-                )
-            )
-        if run.state != State.SUCCEEDED or not run.pdf:
-            raise ReportError(_("Only a finished report can be published."))
-        if run.is_published:
-            raise ReportError(_("This report is already published."))
-        run.published_at = timezone.now()
-        run.published_by = actor
-        run.save(update_fields=["published_at", "published_by"])
-        publication.changed()  # the open data and reports pages list it
-    return run
+        refusal = publication_refusal(run=run)
+        if refusal:
+            raise ReportError(refusal)
+        if run.final:
+            run.published_at = timezone.now()
+            run.published_by = actor
+            run.save(update_fields=["published_at", "published_by"])
+            publication.changed()  # the open data and reports pages list it
+            return run
+        edition = _new_run(
+            cycle=run.cycle,
+            member_state=None,
+            language=run.language,
+            as_of=run.as_of,
+            requested_by=actor,
+            max_attempts=settings.REPORT_MAX_ATTEMPTS,
+            header=RunHeader.of(run),
+        )
+        edition.final = True
+        edition.edition_of = run
+        _queue(edition)
+    return edition
 
 
 def report_run_unpublish(*, actor: User, run: ReportRun) -> ReportRun:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/status/", views.run_status, name="status"),
     path("runs/<int:pk>/download/", views.run_download, name="download"),
+    path("runs/<int:pk>/docx/", views.run_download_docx, name="download-docx"),
     path("runs/<int:pk>/publish/", views.run_publish, name="publish"),
     path("runs/<int:pk>/unpublish/", views.run_unpublish, name="unpublish"),
     path("texts/<slug:slug>/<str:language>/", views.text_edit, name="text-edit"),
@@ -21,5 +22,10 @@ urlpatterns = [
         "published/<int:pk>/download/",
         views.published_download,
         name="published-download",
+    ),
+    path(
+        "published/profiles/<int:pk>/download/",
+        views.published_profile_download,
+        name="profile-download",
     ),
 ]

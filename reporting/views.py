@@ -18,12 +18,13 @@ from recommendations import permissions as state_permissions
 from recommendations.models import MemberState, ReportingCycle
 from reporting import permissions, selectors, services
 from reporting.api import ReportThrottle
-from reporting.forms import ReportRequestForm, ReportTextForm
+from reporting.forms import HemisphericRequestForm, ReportRequestForm, ReportTextForm
 from reporting.models import REPORT_LANGUAGES, ReportRun
 from reporting.runs import report_runs_sweep
 from reporting.services import ReportError, ReportQueueUnavailable
 
 RUNS_SHOWN = 50
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _cycle_for(request) -> ReportingCycle:
@@ -40,10 +41,13 @@ def _cycle_for(request) -> ReportingCycle:
     return cycle
 
 
-def _request_form(cycle: ReportingCycle) -> ReportRequestForm:
+def _request_form(
+    cycle: ReportingCycle, *, hemispheric: bool = False
+) -> ReportRequestForm:
     language = get_language() or "en"
     default = language if language in dict(REPORT_LANGUAGES) else "en"
-    return ReportRequestForm(initial={"cycle": cycle.slug, "language": default})
+    form_class = HemisphericRequestForm if hemispheric else ReportRequestForm
+    return form_class(initial={"cycle": cycle.slug, "language": default})
 
 
 def _name_field() -> str:
@@ -88,7 +92,7 @@ def reports_home(request):
         {
             "cycle": cycle,
             "cycles": ReportingCycle.objects.order_by("-period_start"),
-            "form": _request_form(cycle),
+            "form": _request_form(cycle, hemispheric=True),
             "runs": runs[:RUNS_SHOWN],
             "texts": [
                 (code, name, selectors.report_text(cycle=cycle, language=code))
@@ -141,9 +145,9 @@ def generate(request, iso3: str | None = None):
         if state
         else reverse("reports:home")
     )
-    form = ReportRequestForm(request.POST)
+    form = (ReportRequestForm if state else HemisphericRequestForm)(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose the language of the report."))
+        messages.error(request, _form_errors(form))
         return redirect(back)
     cycle = form.cleaned_data["cycle"]
     # The API's limit, on the same count: a run asked here or there is one run.
@@ -168,6 +172,7 @@ def generate(request, iso3: str | None = None):
             cycle=cycle,
             language=form.cleaned_data["language"],
             member_state=state,
+            header=None if state else form.header(),
         )
     except ReportQueueUnavailable as error:
         messages.error(request, error.message)
@@ -180,6 +185,17 @@ def generate(request, iso3: str | None = None):
         _("The report is queued. This page shows its progress; you may leave it."),
     )
     return redirect(run)
+
+
+def _form_errors(form) -> str:
+    """The form's errors as one message, each after its field's label."""
+    if "language" in form.errors or "cycle" in form.errors:
+        return _("Choose the language of the report.")
+    return " ".join(
+        f"{form.fields[name].label}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+        if name in form.fields
+    )
 
 
 # --- A run --------------------------------------------------------------------------
@@ -215,6 +231,12 @@ def _status(run: ReportRun) -> dict:
             if run.state == ReportRun.State.SUCCEEDED
             else None
         ),
+        "docx_url": (
+            reverse("reports:download-docx", args=[run.pk])
+            if run.state == ReportRun.State.SUCCEEDED and run.docx
+            else None
+        ),
+        "final": run.final,
     }
 
 
@@ -259,16 +281,60 @@ def run_download(request, pk: int):
 
 
 @login_required
-@require_POST
-def run_publish(request, pk: int):
+@require_GET
+def run_download_docx(request, pk: int):
+    """The editable edition, for conference services: never public."""
     run = permissions.get_run_for(request.user, pk)
-    try:
-        services.report_run_publish(actor=request.user, run=run)
-    except ReportError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Published: anyone can now download the report."))
-    return redirect(run)
+    if run.state != ReportRun.State.SUCCEEDED or not run.docx:
+        raise Http404(_("This report has no DOCX."))
+    response = attachment(
+        run.docx,
+        filename=run.download_name("docx"),
+        content_type=DOCX_TYPE,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def run_publish(request, pk: int):
+    """Publishing asks first: a page saying what will happen, then a POST to do it."""
+    run = permissions.get_run_for(request.user, pk)
+    if not permissions.can_publish(request.user):
+        raise PermissionDenied
+    refusal = services.publication_refusal(run=run)
+    if request.method == "POST":
+        try:
+            public = services.report_run_publish(actor=request.user, run=run)
+        except (ReportError, ValidationError) as error:
+            message = getattr(error, "message", None) or " ".join(error.messages)
+            messages.error(request, message)
+            return redirect(run)
+        if public.is_published:
+            messages.success(
+                request, _("Published: anyone can now download the report.")
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "The final edition is being compiled, without the DRAFT mark. "
+                    "It is published as soon as it is ready; this page shows its "
+                    "progress."
+                ),
+            )
+        return redirect(public)
+    return render(
+        request,
+        "reporting/reports/publish_confirm.html",
+        {
+            "run": run,
+            "refusal": refusal,
+            "texts_url": reverse(
+                "reports:text-edit", args=[run.cycle.slug, run.language]
+            ),
+        },
+    )
 
 
 @login_required
@@ -287,6 +353,9 @@ def run_unpublish(request, pk: int):
 # --- The Secretariat's texts ---------------------------------------------------------
 
 
+TEXT_FIELDS = ("introduction", "background", "conclusions", "meeting_recommendations")
+
+
 @login_required
 def text_edit(request, slug: str, language: str):
     if not permissions.can_write_texts(request.user):
@@ -295,21 +364,14 @@ def text_edit(request, slug: str, language: str):
         raise Http404
     cycle = get_object_or_404(ReportingCycle, slug=slug)
     current = selectors.report_text(cycle=cycle, language=language)
-    initial = (
-        {"introduction": current.introduction, "conclusions": current.conclusions}
-        if current
-        else {}
-    )
-    form = ReportTextForm(request.POST or None, initial=initial)
-    for name in ("introduction", "conclusions"):
-        form.fields[name].widget.attrs["lang"] = language
+    initial = {name: getattr(current, name) for name in TEXT_FIELDS} if current else {}
+    form = ReportTextForm(request.POST or None, initial=initial, language=language)
     if request.method == "POST" and form.is_valid():
         services.report_text_save(
             actor=request.user,
             cycle=cycle,
             language=language,
-            introduction=form.cleaned_data["introduction"],
-            conclusions=form.cleaned_data["conclusions"],
+            **{name: form.cleaned_data[name] for name in TEXT_FIELDS},
         )
         messages.success(request, _("Saved. The next report will use these texts."))
         return redirect(_page(reverse("reports:home"), cycle))
@@ -340,6 +402,12 @@ def published_list(request):
 @require_GET
 def published_download(request, pk: int):
     return _pdf_response(permissions.get_published_run(pk), public=True)
+
+
+@require_GET
+def published_profile_download(request, pk: int):
+    """A state's profile, for anyone, while the report it goes with is published."""
+    return _pdf_response(permissions.get_public_profile(pk), public=True)
 
 
 def _pdf_response(run: ReportRun, *, public: bool = False) -> FileResponse:

@@ -7,7 +7,8 @@ The rules pinned here, as the portal applies them today:
   Secretariat's); "not applicable" and "no information" stay in the denominator;
 - a theme's share is over its recommendations addressed to states x the participating
   states; a non-participating state's update counts nowhere;
-- the report's overall share is over the participating states x 21;
+- the report's overall and theme shares are over the participating states x 21 (x the
+  theme's recommendations), less the "not applicable" statuses, which it says;
 - "advanced" is largely or fully implemented, not fully implemented alone.
 
 The cycle: Mexico, Brazil and Colombia participate (every other state is set not to),
@@ -199,20 +200,23 @@ def report_html(cycle, member_state=None) -> tuple[dict, str]:
 
 
 def test_the_reports_executive_summary_gives_the_overall_and_theme_shares(published):
+    """The report leaves "not applicable" out of its shares, and says so: 10 advanced
+    of the 63 statuses less the 2 not applicable."""
     context, html = report_html(published)
 
-    assert context["summary"]["advanced_share"] == "16%"  # 10/63; fully alone: 6%
+    assert context["summary"]["advanced_share"] == "16.4%"  # 10/61; with n/a: 15.9%
     assert (
-        "Over all those recommendations and participating states, 16% of the "
-        "statuses are largely or fully implemented." in html
+        "of the 63 statuses of the 3 participating states on the 21 recommendations, "
+        "2 are “Not applicable” and are left out; of the other 61, 10 (16.4%) are "
+        "largely or fully implemented." in html
     )
-    assert "3 of the 3 participating member states reported progress" in html
+    assert "Response rate: 3 of the 3 participating member states (100%)" in html
     shares = {str(row["title"]): row["share"] for row in context["summary"]["themes"]}
     assert shares == {
         "Multidimensional approach": "67%",  # 2/3; over all 35 states: 6%
-        "Public awareness and capacity building": "50%",  # 3/6; fully alone: 17%
+        "Public awareness and capacity building": "60%",  # 3/(6 - COL's n/a on 14)
         "Preventing trafficking in persons in the supply chain": "33%",
-        "The role of technology and capacity building": "22%",
+        "The role of technology and capacity building": "25%",  # 2/(9 - MEX's n/a)
         "Financial investigations and intelligence": "0%",
         "Corruption": "0%",
         "Trauma-informed, victim- and survivor-centered assistance": "0%",
@@ -220,10 +224,13 @@ def test_the_reports_executive_summary_gives_the_overall_and_theme_shares(publis
     }
     assert (
         "Advanced most: Multidimensional approach (67%); "
-        "Public awareness and capacity building (50%)." in html
+        "Public awareness and capacity building (60%)." in html
     )
-    assert table_cells(html, "Multidimensional approach") == ["67%"]
-    assert table_cells(html, "Public awareness and capacity building") == ["50%"]
+    assert table_cells(html, "Multidimensional approach") == ["67%", "2 / 3"]
+    assert table_cells(html, "Public awareness and capacity building") == [
+        "60%",
+        "3 / 5",
+    ]
 
 
 def test_a_states_report_gives_its_share_of_the_21(published, mexico):

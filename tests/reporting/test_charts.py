@@ -1,15 +1,19 @@
 """The status charts: what a reader sees on the page and in the PDF report."""
 
 import io
+import re
 import xml.etree.ElementTree as ET
+from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 
 from reporting.charts import (
     CATEGORIES,
     COLOURS,
+    PRINT,
     ChartRow,
     status_bar,
     status_bars,
@@ -284,7 +288,7 @@ def test_linked_row_label_is_a_link_and_keeps_links_reachable():
     assert root.get("role") == "group"
 
 
-def test_long_label_wraps_on_two_lines_and_keeps_its_full_text():
+def test_long_label_wraps_onto_lines_and_is_never_cut():
     label = "Protection and assistance to victims of trafficking in persons"
     root = parse(bars([ChartRow(label, MIXED)]))
 
@@ -292,9 +296,8 @@ def test_long_label_wraps_on_two_lines_and_keeps_its_full_text():
         text for text in root.iter(f"{SVG}text") if text.find(f"{SVG}tspan") is not None
     )
     lines = [span.text for span in label_text.findall(f"{SVG}tspan")]
-    assert len(lines) == 2
-    assert lines[0] == "Protection and"
-    assert lines[1].endswith("…")
+    assert len(lines) > 1
+    assert " ".join(lines) == label
     assert label_text.find(f"{SVG}title").text == label
 
 
@@ -324,3 +327,150 @@ def test_pdf_report_keeps_the_chart_text():
     for expected in ("Prevention", "Prosecution", "19", "16", "23", "12", "27", "8"):
         assert expected in words
     assert "information" in words  # the legend
+
+
+# --- In print: the PDF report's charts ------------------------------------------------
+
+REPORT_CSS = Path(__file__).parents[2] / "reporting/static/reporting/report.css"
+
+
+def printed_bars(rows):
+    return status_bars(
+        rows=rows,
+        title="Status by theme",
+        description="Participating member states by status.",
+        category_labels=LABELS,
+        id_prefix="print",
+        medium=PRINT,
+    )
+
+
+def printed_bar(counts):
+    return status_bar(
+        counts=counts,
+        title="Recommendation 22",
+        description="The Secretariat's status on recommendation 22.",
+        category_labels=LABELS,
+        id_prefix="print-bar",
+        medium=PRINT,
+    )
+
+
+def families(css_value):
+    return [name.strip().strip("\"'") for name in css_value.split(",")]
+
+
+def test_print_charts_use_the_body_font_no_larger_than_the_body_text():
+    body = re.search(r"^html \{([^}]*)\}", REPORT_CSS.read_text(), re.MULTILINE)[1]
+    body_family = re.search(r"font-family:\s*([^;]+);", body)[1]
+    body_points = float(re.search(r"font-size:\s*([\d.]+)pt", body)[1])
+
+    for svg in (printed_bars([ChartRow("Prevention", MIXED)]), printed_bar(MIXED)):
+        root = parse(svg)
+        assert families(root.get("font-family")) == families(body_family)
+        # Drawn at its natural size, one unit a CSS pixel (0.75 pt).
+        assert root.get("width") == root.get("viewBox").split()[2]
+        assert float(root.get("font-size")) * 0.75 <= body_points
+
+
+def test_print_charts_keep_their_natural_size_in_the_report_layout():
+    svg = printed_bar(MIXED)
+    page = (
+        "<!doctype html><html lang='en'><body>"
+        f"<div class='chart chart-wide'>{svg}</div></body></html>"
+    )
+    document = HTML(string=page).render(stylesheets=[CSS(filename=str(REPORT_CSS))])
+
+    def boxes(box):
+        yield box
+        for child in getattr(box, "children", []):
+            yield from boxes(child)
+
+    (drawn,) = [
+        box
+        for box in boxes(document.pages[0]._page_box)
+        if (box.element_tag or "").endswith("svg")
+    ]
+    # Not stretched to the 150 mm box: the text keeps its size in CSS pixels.
+    assert drawn.width == pytest.approx(float(parse(svg).get("width")))
+
+
+def test_print_theme_labels_are_never_cut():
+    label = "The role of technology and the internet in trafficking in persons"
+    root = parse(printed_bars([ChartRow(label, MIXED), ChartRow("Prevention", MIXED)]))
+
+    label_text = next(
+        text for text in root.iter(f"{SVG}text") if text.find(f"{SVG}tspan") is not None
+    )
+    lines = [span.text for span in label_text.findall(f"{SVG}tspan")]
+    assert 2 <= len(lines) <= 3
+    assert " ".join(lines) == label
+    assert not any("…" in line for line in lines)
+    assert label_text.find(f"{SVG}title").text == label
+
+
+def test_print_counts_of_small_segments_are_written_under_the_bar():
+    counts = {"not_started": 1, "planned": 1, "in_progress": 1, "no_information": 29}
+    root = parse(printed_bar(counts))
+
+    assert sorted(texts(root)[:4]) == ["1", "1", "1", "29"]
+    outside = [
+        text
+        for text in root.iter(f"{SVG}text")
+        if text.text == "1" and text.get("fill") == "#1b1f24"
+    ]
+    assert len(outside) == 3
+    (bar_segment, *_) = segments(root)
+    bar_bottom = float(bar_segment.get("y")) + float(bar_segment.get("height"))
+    assert all(float(text.get("y")) > bar_bottom for text in outside)
+    # Pushed apart so that no two overlap, and each has a leader to its segment.
+    centres = sorted(float(text.get("x")) for text in outside)
+    assert all(right - left >= 11 * 0.64 for left, right in pairwise(centres))
+    assert len(list(root.iter(f"{SVG}line"))) == 3
+
+
+def test_print_charts_always_have_a_legend_of_what_they_draw():
+    single = parse(printed_bar({"in_progress": 1}))
+    several = parse(
+        printed_bars(
+            [
+                ChartRow("Prevention", {"planned": 3}),
+                ChartRow("Protection", {"fully_implemented": 2, "no_information": 1}),
+            ]
+        )
+    )
+
+    # Recommendation 22's bar is not a lone "1": its legend says what it counts.
+    assert texts(single) == ["1", "In progress"]
+    assert [line for line in texts(several) if line in LABELS.values()] == [
+        "Planned",
+        "Fully implemented",
+        "No information",
+    ]
+
+
+def test_print_chart_title_is_a_text_alternative_with_the_counts_in_words():
+    root = parse(printed_bar({"fully_implemented": 1, "no_information": 34}))
+    themes = parse(
+        printed_bars(
+            [
+                ChartRow("Prevention", {"planned": 3}),
+                ChartRow("Protection", {"no_information": 2}),
+            ]
+        )
+    )
+
+    assert root.find(f"{SVG}title").text == (
+        "Recommendation 22. The Secretariat's status on recommendation 22. "
+        "1 fully implemented, 34 no information."
+    )
+    assert themes.find(f"{SVG}title").text.endswith(
+        "Prevention: 3 planned; Protection: 2 no information."
+    )
+
+
+def test_screen_charts_still_scale_to_their_container():
+    root = parse(bar(MIXED))
+
+    assert root.get("width") == "100%"
+    assert "print" not in root.get("class")

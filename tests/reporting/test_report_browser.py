@@ -99,7 +99,7 @@ def test_the_secretariat_generates_watches_and_downloads_the_report(
 
     # Then it is the report, named for what it is
     assert re.fullmatch(
-        r"tip-progress-report-eighth-meeting-oas-en-\d{4}-\d\d-\d\d\.pdf",
+        r"tip-progress-report-eighth-meeting-oas-en-\d{4}-\d\d-\d\d-draft\.pdf",
         downloaded.suggested_filename,
     )
     data = Path(downloaded.path()).read_bytes()

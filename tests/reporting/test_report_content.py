@@ -147,7 +147,10 @@ def test_statuses_are_shown_with_their_counts(english):
     assert "No information" in english.text
     # Mexico's demo update on recommendation 1 is largely implemented.
     assert re.search(r"Largely implemented \(\d+\)", english.text)
-    assert "Mexico: Largely implemented" in english.text
+    # Annex A: Mexico's profile, each update under its recommendation.
+    profiles = english.text.split("Annex A. Profiles of the member states")[-1]
+    mexico = profiles.split("\nMexico\n", 1)[1]
+    assert "Recommendation 1: Largely implemented." in mexico
 
 
 @pytest.mark.django_db
@@ -155,7 +158,7 @@ def test_the_table_of_contents_gives_the_right_pages(english):
     reader = PdfReader(io.BytesIO(english.pdf))
     assert len(reader.pages) == english.page_count
     contents = english.text.split("Contents", 1)[1]
-    for heading in ("Executive summary", "Recommendation 22", "Annex C. Method"):
+    for heading in ("Executive summary", "Recommendation 22", "Methodology"):
         match = re.search(rf"{heading}\s*(?:\.\s*)+(\d+)", contents)
         assert match, heading
         page = reader.pages[int(match[1]) - 1].extract_text()

@@ -247,8 +247,20 @@ def test_the_cover_says_the_edition_uses_working_translations(edition):
 def test_state_names_and_statuses_are_in_the_edition_s_language(edition):
     mexico, brazil = STATE_NAMES[edition.language]
     text = " ".join(edition.text.split())
-    assert f"{mexico}: {Status.LARGELY_IMPLEMENTED.label}" in text
-    assert f"{brazil}: {Status.FULLY_IMPLEMENTED.label}" in text
+    # Annex A: each state's profile under its name, each update under its number.
+    profiles = text.split(
+        gettext("Annex A. Profiles of the member states that reported")
+    )
+    for name, number, status in (
+        (mexico, 1, Status.LARGELY_IMPLEMENTED),
+        (brazil, 7, Status.FULLY_IMPLEMENTED),
+    ):
+        profile = profiles[-1].split(f" {name} ", 1)[1]
+        entry = gettext("Recommendation %(number)s: %(status)s.") % {
+            "number": number,
+            "status": status.label,
+        }
+        assert entry in profile
     for label in Status.labels:
         assert str(label) in edition.text
     annex_b = edition.text.split(gettext("Annex B. Member states that did not report"))
@@ -262,7 +274,7 @@ def test_the_table_of_contents_gives_the_right_pages(edition):
     for heading in (
         gettext("Executive summary"),
         gettext("Recommendation %(number)s") % {"number": 22},
-        gettext("Annex C. Method"),
+        gettext("Methodology"),
     ):
         match = re.search(rf"{re.escape(heading)}\s*(?:\.\s*)+(\d+)", contents)
         assert match, heading

@@ -102,11 +102,23 @@ def _anonymous():
 # --- Publishing ---------------------------------------------------------------------
 
 
+def _write_texts(cycle, actor, language="en"):
+    return services.report_text_save(
+        actor=actor,
+        cycle=cycle,
+        language=language,
+        introduction="# Introduction\n\nWhy this report.",
+        conclusions="# Conclusions\n\nWhat it shows.",
+    )
+
+
 @pytest.mark.django_db
-def test_an_admin_publishes_a_finished_hemispheric_report(
+def test_an_admin_publishes_a_finished_final_edition_again(
     cycle, secretariat_admin, reviewer, mexico
 ):
-    run = factories.finished_report_run(cycle)
+    # A final edition (withdrawn earlier, say) is published as it is, at once
+    _write_texts(cycle, secretariat_admin)
+    run = factories.finished_report_run(cycle, final=True)
     with pytest.raises(PermissionDenied):
         services.report_run_publish(actor=reviewer, run=run)
     assert list(published_reports()) == []
@@ -127,7 +139,8 @@ def test_an_admin_publishes_a_finished_hemispheric_report(
 def test_publishing_refreshes_the_cached_open_data_page(
     client, cycle, secretariat_admin, django_capture_on_commit_callbacks
 ):
-    run = factories.finished_report_run(cycle)
+    _write_texts(cycle, secretariat_admin)
+    run = factories.finished_report_run(cycle, final=True)
     before = client.get("/en/data/")
     assert "No report has been published yet." in before.content.decode()
     assert (

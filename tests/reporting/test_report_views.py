@@ -63,6 +63,18 @@ def runs(cycle, mexico, secretariat_admin) -> dict[str, ReportRun]:
 
 
 @pytest.fixture
+def texts(cycle, secretariat_admin) -> ReportText:
+    """The introduction and conclusions in English: what publication needs."""
+    return ReportText.objects.create(
+        cycle=cycle,
+        language="en",
+        introduction="Why.",
+        conclusions="What.",
+        written_by=secretariat_admin,
+    )
+
+
+@pytest.fixture
 def browse(request, client):
     """A client signed in as the role (or nobody, for the public)."""
 
@@ -249,16 +261,25 @@ def test_who_generates_mexico_s_report(browse, cycle, role, mexico):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_an_admin_publishes(browse, runs, role):
+def test_only_an_admin_publishes(browse, runs, role, texts):
     run = runs["hemispheric"]
+    asked = browse(role).get(f"/en/reports/runs/{run.pk}/publish/")
     response = browse(role).post(f"/en/reports/runs/{run.pk}/publish/")
     run.refresh_from_db()
     if role == "secretariat_admin":
-        check(response, f"/en/reports/runs/{run.pk}/")
-        assert run.published_at is not None
+        # Asked to confirm first, then the final edition is queued
+        assert asked.status_code == 200
+        assert "Confirm: publish the report" in asked.content.decode()
+        edition = ReportRun.objects.get(edition_of=run)
+        check(response, f"/en/reports/runs/{edition.pk}/")
+        assert edition.final and edition.state == State.QUEUED
+        assert run.published_at is None  # the draft stays a draft
     else:
-        check(response, {"public": LOGIN, "reviewer": 403}.get(role, 404))
+        expected = {"public": LOGIN, "reviewer": 403}.get(role, 404)
+        check(asked, expected)
+        check(response, expected)
         assert run.published_at is None
+        assert not ReportRun.objects.filter(edition_of=run).exists()
 
 
 @pytest.mark.parametrize("role", ROLES)
