@@ -1,10 +1,11 @@
 # The portal's image: the web application, the Celery worker and Celery beat.
 FROM python:3.11-slim-bookworm
 
-# WeasyPrint's system libraries and fonts for the PDF reports.
+# WeasyPrint's system libraries and fonts for the PDF reports; Cairo draws the
+# charts as pictures for the editable (DOCX) edition.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2 \
         fonts-dejavu-core fonts-liberation postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 

@@ -22,12 +22,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-if ! .venv/bin/python -c 'import weasyprint' 2>/dev/null; then
+if ! .venv/bin/python -c 'import weasyprint, cairosvg' 2>/dev/null; then
   cat >&2 <<'MSG'
-WeasyPrint cannot load its system libraries (Pango), needed for the PDF reports.
-  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-  Fedora:        sudo dnf install pango
-  macOS:         brew install pango
+WeasyPrint and CairoSVG cannot load their system libraries (Pango, Cairo), needed for
+the PDF and DOCX reports.
+  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2
+  Fedora:        sudo dnf install pango cairo
+  macOS:         brew install pango cairo
 See https://doc.courtbouillon.org/weasyprint/stable/first_steps.html#installation
 MSG
   exit 1

@@ -106,6 +106,11 @@ def test_no_secret_is_written_in_the_compose_file():
 
 def test_the_image_has_what_weasyprint_and_backups_need():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "postgresql-client"):
+    for package in (
+        "libpango-1.0-0",
+        "libpangoft2-1.0-0",
+        "libcairo2",
+        "postgresql-client",
+    ):
         assert package in dockerfile
     assert "collectstatic" in dockerfile and "USER portal" in dockerfile
