@@ -1,5 +1,6 @@
 """python manage.py compile_report, DESIGN.md's stable interface, and its exit codes."""
 
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -68,6 +69,22 @@ def test_a_state_report_in_spanish_of_a_named_cycle(tmp_path, some_updates, cycl
     assert (run.member_state.iso3, run.language) == ("MEX", "es")
 
 
+def test_the_final_edition_with_its_header_and_the_docx(tmp_path, some_updates):
+    output, docx = tmp_path / "final.pdf", tmp_path / "final.docx"
+    compile_report(
+        "--output", str(output), "--final", "--docx", str(docx),
+        "--classification", "OEA/Ser.K/XXXIX.8", "--symbol", "RTP-VIII/doc.3/26",
+        "--issued-on", "2027-04-15", "--original-language", "es",
+    )  # fmt: skip
+    pages = pdf_text(output.read_bytes()).split("\f")
+    assert "OEA/Ser.K/XXXIX.8" in pages[0] and "RTP-VIII/doc.3/26" in pages[0]
+    # The mark is a line of its own; the instrument's title starts "DRAFT …".
+    assert not any(re.search(r"^DRAFT$", page, re.MULTILINE) for page in pages)
+    run = ReportRun.objects.get()
+    assert run.final and run.document_symbol == "RTP-VIII/doc.3/26"
+    assert docx.read_bytes()[:2] == b"PK"  # a Word document: a ZIP
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -75,6 +92,7 @@ def test_a_state_report_in_spanish_of_a_named_cycle(tmp_path, some_updates, cycl
         (["--state", "XYZ"], "No member state has the code"),
         (["--as-of", "yesterday"], "is not an ISO 8601 date and time"),
         (["--as-of", "2999-01-01T00:00:00Z"], "in the future"),
+        (["--issued-on", "31/03/2027"], "is not a date"),
     ],
 )
 def test_bad_arguments_fail_with_a_message(tmp_path, args, message):

@@ -1,9 +1,11 @@
 """python manage.py compile_report --output FILE.pdf [--cycle SLUG] [--state ISO3]
-[--language en|es|fr|pt] [--as-of ISO8601]: the report, compiled here and now."""
+[--language en|es|fr|pt] [--as-of ISO8601] [--final] [--docx FILE.docx]
+[--organ TEXT] [--classification TEXT] [--symbol TEXT] [--issued-on YYYY-MM-DD]
+[--original-language en|es|fr|pt]: the report, compiled here and now."""
 
 import os
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recommendations.models import MemberState, ReportingCycle
 from reporting.models import REPORT_LANGUAGES
-from reporting.services import ReportError, report_run_compile_now
+from reporting.services import ReportError, RunHeader, report_run_compile_now
 
 
 class Command(BaseCommand):
@@ -43,6 +45,25 @@ class Command(BaseCommand):
             ),
         )
 
+        parser.add_argument(
+            "--final",
+            action="store_true",
+            help="The final edition: no DRAFT mark (it is not published by this).",
+        )
+        parser.add_argument("--docx", help="Also write the editable edition here.")
+        parser.add_argument("--organ", default="", help="The cover's organ.")
+        parser.add_argument(
+            "--classification", default="", help="e.g. OEA/Ser.K/XXXIX.8"
+        )
+        parser.add_argument("--symbol", default="", help="e.g. RTP-VIII/doc.3/26")
+        parser.add_argument("--issued-on", dest="issued_on", help="YYYY-MM-DD")
+        parser.add_argument(
+            "--original-language",
+            dest="original_language",
+            default="en",
+            choices=[code for code, _name in REPORT_LANGUAGES],
+        )
+
     def handle(self, *args, **options):
         output = Path(options["output"])
         if not output.parent.is_dir():
@@ -56,12 +77,16 @@ class Command(BaseCommand):
                 member_state=state,
                 language=options["language"],
                 as_of=as_of,
+                header=self._header(options),
+                final=options["final"],
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         except ReportError as error:
             raise CommandError(error.message) from error
-        self._write(run, output)
+        self._write(run.pdf, output)
+        if options["docx"]:
+            self._write(run.docx, Path(options["docx"]))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Wrote {output} ({run.page_count} pages, {run.size} bytes, "
@@ -101,11 +126,28 @@ class Command(BaseCommand):
             moment = moment.replace(tzinfo=ZoneInfo(settings.PORTAL_TIME_ZONE))
         return moment
 
-    def _write(self, run, output: Path) -> None:
+    def _header(self, options) -> RunHeader:
+        issued_on = None
+        if options["issued_on"]:
+            try:
+                issued_on = date.fromisoformat(options["issued_on"])
+            except ValueError:
+                raise CommandError(
+                    f"--issued-on {options['issued_on']!r} is not a date (YYYY-MM-DD)."
+                ) from None
+        return RunHeader(
+            organ=options["organ"],
+            classification=options["classification"],
+            document_symbol=options["symbol"],
+            issued_on=issued_on,
+            original_language=options["original_language"],
+        )
+
+    def _write(self, stored, output: Path) -> None:
         # Written beside the target and renamed, so a failure leaves no half file.
-        handle, partial = tempfile.mkstemp(dir=output.parent, suffix=".pdf.part")
+        handle, partial = tempfile.mkstemp(dir=output.parent, suffix=".part")
         try:
-            with os.fdopen(handle, "wb") as target, run.pdf.open("rb") as source:
+            with os.fdopen(handle, "wb") as target, stored.open("rb") as source:
                 for chunk in source.chunks():
                     target.write(chunk)
             os.replace(partial, output)
