@@ -227,7 +227,7 @@ def weasyprint_once(html_path: str) -> dict:
     start, cpu = time.perf_counter(), _cpu()
     data = HTML(
         string=html, base_url=pdf.STATIC_ROOT_URL, url_fetcher=pdf.StaticFilesFetcher()
-    ).write_pdf()
+    ).write_pdf(pdf_variant=pdf.PDF_VARIANT)
     seconds, cpu_seconds = time.perf_counter() - start, _cpu() - cpu
     return {
         "seconds": seconds,

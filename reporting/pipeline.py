@@ -98,6 +98,7 @@ def report_compile(
                 document = pdf.layout(html)
             progress(Stage.RENDERING, WRITING_PDF)
             rendered = pdf.write(document)
+            del document  # WeasyPrint's boxes go before the DOCX is built
             docx = html_to_docx(html)
     return CompiledReport(
         pdf=rendered.pdf,
