@@ -77,8 +77,8 @@ from reporting.selectors import (
 )
 
 STATIC_ROOT_URL = "file:///report-static/"
-# Charts drawn for print (the body's font and sizes) where charts offers it.
-PRINTED = {"medium": charts.PRINT} if hasattr(charts, "PRINT") else {}
+# Charts drawn for print: in the body's font, no larger than its text.
+PRINTED = {"medium": charts.PRINT}
 STYLESHEET = "reporting/report.css"
 
 
