@@ -359,10 +359,11 @@ def test_a_change_of_the_security_policy_is_recorded(secretariat_admin):
 # --- Reports ----------------------------------------------------------------------
 
 
-def finished_run(cycle) -> ReportRun:
+def finished_run(cycle, *, final: bool = False) -> ReportRun:
     now = timezone.now()
     run = ReportRun.objects.create(
         cycle=cycle,
+        final=final,
         language="en",
         as_of=now,
         state=ReportRun.State.SUCCEEDED,
@@ -384,13 +385,14 @@ def test_report_runs_publications_and_texts_are_recorded(
         "/api/v1/reports/", {"cycle": cycle.slug, "language": "es"}, format="json"
     )
     assert queued.status_code == 202, queued.content
-    run = finished_run(cycle)
-    alba = web(secretariat_admin)
-    alba.post(f"/en/reports/runs/{run.pk}/publish/")
+    # A final edition (one withdrawn, say) is published at once, with its texts.
+    run = finished_run(cycle, final=True)
     web(reviewer).post(
         f"/en/reports/texts/{cycle.slug}/en/",
         {"introduction": "This report covers...", "conclusions": "States moved."},
     )
+    alba = web(secretariat_admin)
+    alba.post(f"/en/reports/runs/{run.pk}/publish/")
 
     requested = entries(
         ReportRun, LogEntry.Action.CREATE, object_id=queued.json()["id"]
