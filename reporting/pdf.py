@@ -104,6 +104,10 @@ class ReportSpec:
     as_of: datetime
     final: bool = False  # the published edition: no DRAFT mark on its pages
     header: DocumentHeader = DocumentHeader()
+    # The Secretariat's texts as they stood at this moment (a final edition: when
+    # its publication was asked, since they are written after the draft); None:
+    # ``as_of``, like the data.
+    texts_as_of: datetime | None = None
 
 
 @dataclass
@@ -124,7 +128,9 @@ def gather(spec: ReportSpec) -> ReportData:
     data = ReportData(spec=spec, matrix=matrix, texts=None)
     if spec.member_state is None:
         data.texts = report_text(
-            cycle=spec.cycle, language=spec.language, as_of=spec.as_of
+            cycle=spec.cycle,
+            language=spec.language,
+            as_of=spec.texts_as_of or spec.as_of,
         )
         data.previous = previous_status_matrix(cycle=spec.cycle, as_of=spec.as_of)
         data.good_practices = recommendation_selectors.good_practices(

@@ -67,6 +67,7 @@ def report_compile(
     generated_at: datetime | None = None,
     final: bool = False,
     header: pdf.DocumentHeader | None = None,
+    texts_as_of: datetime | None = None,
 ) -> CompiledReport:
     """Compile a report in stages, telling ``on_progress(stage, percent)`` as it goes.
 
@@ -83,6 +84,7 @@ def report_compile(
         as_of=as_of,
         final=final,
         header=header or pdf.DocumentHeader(),
+        texts_as_of=texts_as_of,
     )
     with translation.override(language):
         progress(Stage.GATHERING, STAGE_START[Stage.GATHERING])

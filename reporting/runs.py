@@ -85,6 +85,8 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
             generated_at=timezone.now(),
             final=run.final,
             header=header_for(run),
+            # A final edition prints the texts the publication was checked against.
+            texts_as_of=run.requested_at if run.final else None,
         )
         heartbeat.progress(Stage.STORING, STAGE_START[Stage.STORING])
         heartbeat.stop()

@@ -160,22 +160,56 @@ def test_an_update_goes_from_a_focal_point_to_the_published_report(
     ).stdout
     assert "Hemispheric progress report" in " ".join(text.split())
 
-    # When the Secretariat publishes it
-    secretariat.get_by_role("button", name="Publish the report").click()
-    expect(flash(secretariat).filter(has_text="Published")).to_have_text(
-        "Published: anyone can now download the report."
-    )
+    # And every page of that draft says so
+    draft_pages = text.split("\f")[:-1]
+    assert all(re.search(r"^DRAFT$", page, re.MULTILINE) for page in draft_pages)
 
-    # Then an anonymous visitor downloads the very same PDF
-    visitor.goto("/en/reports/published/")
+    # When the Secretariat writes the introduction and conclusions, then publishes,
+    # confirming
+    draft_url = secretariat.url
+    secretariat.goto("/en/reports/texts/eighth-meeting/en/")
+    secretariat.get_by_label(re.compile(r"^Introduction")).fill("This report covers...")
+    secretariat.get_by_label(re.compile(r"^Conclusions")).fill("States moved.")
+    secretariat.get_by_role("button", name="Save the texts").click()
+    secretariat.goto(draft_url)
+    secretariat.get_by_role("link", name="Publish the report…").click()
+    secretariat.get_by_role("button", name="Confirm: publish the report").click()
+
+    # Then the worker compiles the final edition, which is published once ready
+    expect(
+        flash(secretariat).filter(has_text="The final edition is being compiled")
+    ).to_be_visible()
+    final_download = secretariat.get_by_role(
+        "link", name=re.compile(r"^Download the PDF")
+    )
+    expect(final_download).to_be_visible(timeout=REPORT_MS)
+    with secretariat.expect_download() as info:
+        final_download.click()
+    final = tmp_path / "final.pdf"
+    info.value.save_as(final)
+    final_text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(final), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "This report covers..." in final_text
+    assert not re.search(r"^DRAFT$", final_text, re.MULTILINE)
+
+    # And an anonymous visitor downloads that very final edition
     link = visitor.get_by_role("main").get_by_role(
         "link", name=re.compile(r"^Hemispheric report")
     )
+    for _ in range(30):  # published by the worker as it stores the final edition
+        visitor.goto("/en/reports/published/")
+        if link.count():
+            break
+        visitor.wait_for_timeout(1000)
     with visitor.expect_download() as info:
         link.click()
     published = tmp_path / "published.pdf"
     info.value.save_as(published)
-    assert published.read_bytes() == report.read_bytes()
+    assert published.read_bytes() == final.read_bytes()
 
     # And no page logged an error, broke the CSP or failed to load anything (a
     # download ends its navigation with ERR_ABORTED: that is no failure)

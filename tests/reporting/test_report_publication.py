@@ -8,10 +8,11 @@ header reach the ReportSpec.
 """
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from reporting import pdf, runs, services
 from reporting.models import ReportRun, ReportText
@@ -257,6 +258,32 @@ def test_the_real_pipeline_gets_the_edition_and_the_header(
     # The same job stored the editable edition beside the PDF
     assert run.docx.name.endswith(f"{run.pk}-oas-en.docx")
     assert run.docx.read().startswith(b"PK")
+
+
+def test_the_final_edition_prints_the_texts_written_after_its_draft(
+    cycle, secretariat_admin, compiles, django_capture_on_commit_callbacks
+):
+    earlier = timezone.now() - timedelta(days=2)
+    run = draft(cycle, as_of=earlier)
+    texts(cycle, secretariat_admin, introduction="Written after the draft.")
+    with django_capture_on_commit_callbacks(execute=True):
+        edition = services.report_run_publish(actor=secretariat_admin, run=run)
+    [compiled] = compiles
+    assert compiled["as_of"] == earlier  # the data as the draft had them
+    assert compiled["texts_as_of"] == edition.requested_at > earlier
+    spec = pdf.ReportSpec(
+        cycle=cycle,
+        member_state=None,
+        language="en",
+        as_of=earlier,
+        final=True,
+        texts_as_of=edition.requested_at,
+    )
+    assert pdf.gather(spec).texts.introduction == "Written after the draft."
+    spec_of_draft = pdf.ReportSpec(
+        cycle=cycle, member_state=None, language="en", as_of=earlier
+    )
+    assert pdf.gather(spec_of_draft).texts is None
 
 
 # --- The states' profiles for the public --------------------------------------------
