@@ -166,6 +166,20 @@ def state_dashboard(
     return list(themes.values())
 
 
+def latest_return(update: ProgressUpdate) -> UpdateEvent | None:
+    """The Secretariat's latest return of the update (its ``comment``, ``actor`` and
+    ``created_at``), or None if it was never returned. An accepted update has answered
+    it: None too."""
+    if update.review_state == ReviewState.ACCEPTED or update.returned_at is None:
+        return None
+    return (
+        update.events.filter(action=UpdateEvent.Action.RETURNED)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def update_timeline(*, update: ProgressUpdate) -> list[dict]:
     """The update's history, each step with what it changed since the step before."""
     steps, previous = [], {}
