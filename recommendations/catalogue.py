@@ -52,6 +52,23 @@ def load_catalogue(apps) -> None:
             recommendation.footnotes.set([footnotes[n] for n in item["footnotes"]])
 
 
+def load_short_titles(apps) -> None:
+    """The shipped short titles and their working translations, where none is set."""
+    Recommendation = apps.get_model("recommendations", "Recommendation")
+    data = read_fixture("catalogue.json")
+    titles = {
+        item["number"]: item.get("short_title", "")
+        for theme in data["themes"]
+        for item in theme["recommendations"]
+    }
+    for recommendation in Recommendation.objects.filter(
+        instrument__slug=data["instrument"]["slug"], short_title=""
+    ):
+        recommendation.short_title = titles.get(recommendation.number, "")
+        recommendation.save(update_fields=["short_title"])
+    load_translations(apps)
+
+
 def load_member_states(apps) -> None:
     MemberState = apps.get_model("recommendations", "MemberState")
     MemberState.objects.bulk_create(

@@ -171,6 +171,15 @@ class Recommendation(Translatable):
     theme = models.ForeignKey(
         Theme, on_delete=models.PROTECT, related_name="recommendations"
     )
+    short_title = models.CharField(
+        _("short title"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "A few words that name the recommendation wherever its number stands "
+            "alone: cards, charts, the matrix."
+        ),
+    )
     text = models.TextField(_("text"))
     source_paragraph = models.PositiveSmallIntegerField(
         _("paragraph of the Third Work Plan's guidelines"), null=True, blank=True
