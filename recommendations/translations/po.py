@@ -171,8 +171,8 @@ def load_shipped(instrument, content: str, language: str) -> None:
         if located is None or not item.msgstr or "fuzzy" in item.flags:
             continue
         obj, field = located
-        if not hasattr(obj, "translations"):
-            continue  # an earlier migration, before this kind was translated
+        if not hasattr(obj, "translations") or not hasattr(obj, field):
+            continue  # an earlier migration, before this kind or field existed
         obj = changed.setdefault((type(obj), obj.pk), obj)
         if getattr(obj, field) != item.msgid or entry(obj, field, language):
             continue

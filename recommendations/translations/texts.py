@@ -31,7 +31,7 @@ FIELDS = {
     ),
     "footnote": ("text",),
     "theme": ("title",),
-    "recommendation": ("text",),
+    "recommendation": ("short_title", "text"),
     "cycle": ("name", "meeting"),
     "state": ("participation_note",),
 }
@@ -166,12 +166,16 @@ def catalogue_texts(instrument) -> Iterator[CatalogueText]:
             "title",
         )
     for recommendation in instrument.recommendations.order_by("number"):
-        yield CatalogueText(
-            f"recommendation.{recommendation.number}.text",
-            _("Recommendation %(number)s: text") % {"number": recommendation.number},
-            recommendation,
-            "text",
-        )
+        for field, label in (
+            ("short_title", _("Recommendation %(number)s: short title")),
+            ("text", _("Recommendation %(number)s: text")),
+        ):
+            yield CatalogueText(
+                f"recommendation.{recommendation.number}.{field}",
+                label % {"number": recommendation.number},
+                recommendation,
+                field,
+            )
     for cycle in instrument.cycles.order_by("period_start", "slug"):
         for field, label in (
             ("name", _("Cycle “%(slug)s”: name")),
