@@ -36,13 +36,20 @@ class ThemeAdmin(admin.ModelAdmin):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(admin.ModelAdmin):
-    list_display = ["number", "theme", "addressee", "source_paragraph", "based_on"]
+    list_display = [
+        "number",
+        "short_title",
+        "theme",
+        "addressee",
+        "source_paragraph",
+        "based_on",
+    ]
     list_filter = ["instrument", "theme", "addressee"]
-    search_fields = ["text"]
+    search_fields = ["short_title", "text"]
     filter_horizontal = ["footnotes"]
     fieldsets = [
         (None, {"fields": ["instrument", "number", "theme", "addressee"]}),
-        ("Text", {"fields": ["text"]}),
+        ("Text", {"fields": ["short_title", "text"]}),
         ("Source", {"fields": ["source_paragraph", "based_on", "footnotes"]}),
     ]
 

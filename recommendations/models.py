@@ -216,6 +216,13 @@ class Recommendation(Translatable):
         return reverse("reporting:recommendation", args=[self.number])
 
     @property
+    def numbered_title(self) -> str:
+        """"4. National action plans" in the active language, as plain text; the
+        number alone while the recommendation has no short title."""
+        title = self.translated.short_title.text
+        return f"{self.number}. {title}" if title else str(self.number)
+
+    @property
     def is_for_secretariat(self) -> bool:
         return self.addressee == self.Addressee.SECRETARIAT
 

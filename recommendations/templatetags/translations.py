@@ -40,3 +40,13 @@ def catalogue_text(context, translation) -> str:
     if translation.language != (get_language() or "en")[:2]:
         text = format_html('<span lang="{}">{}</span>', translation.language, text)
     return format_html("{}{}", text, standing_mark(context, translation))
+
+
+@register.simple_tag(takes_context=True)
+def recommendation_title(context, recommendation) -> str:
+    """ "4. National action plans": the number and the short title in the reader's
+    language, marked like any catalogue text; the number alone without a title."""
+    title = recommendation.translated.short_title
+    if not title.text:
+        return str(recommendation.number)
+    return format_html("{}. {}", recommendation.number, catalogue_text(context, title))
