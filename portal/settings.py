@@ -93,10 +93,14 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Under /api/ only: ?lang= wins over Accept-Language.
     "core.api.ApiLanguageMiddleware",
+    # Pages show times in the portal's zone; the API keeps UTC.
+    "core.middleware.PortalTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form too large to read gets a page that says so, not a bare 400.
+    "core.middleware.RequestTooLargeMiddleware",
     # Idle sessions end; two-factor sign-in is set up where the policy requires it.
     "accounts.middleware.SessionSecurityMiddleware",
     # Who did it and from where, for the audit trail.
@@ -187,7 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# Each person lands on their start page: what their roles have to do next.
+LOGIN_REDIRECT_URL = "recommendations:start"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
@@ -359,6 +364,9 @@ if CELERY_BROKER_URL == "filesystem://":
         # Its exchange tables, else written to the working directory.
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # With one task in hand the worker polls for the next after this pause
+        # (Kombu's default is a second): a notification should not wait in line.
+        "polling_interval": 0.1,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -205,6 +205,7 @@ def _children(rng: random.Random, updates: list[ProgressUpdate]) -> None:
             from_state=ReviewState.SUBMITTED,
             to_state=update.review_state,
             version=update.version,
+            notify=False,
         )
         for update in updates
     )

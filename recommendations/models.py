@@ -217,10 +217,22 @@ class Recommendation(Translatable):
 
     @property
     def numbered_title(self) -> str:
-        """"4. National action plans" in the active language, as plain text; the
-        number alone while the recommendation has no short title."""
+        """The number and short title, as in "4. National action plans", in the
+        active language as plain text; the number alone while there is no title."""
         title = self.translated.short_title.text
         return f"{self.number}. {title}" if title else str(self.number)
+
+    @property
+    def heading(self) -> str:
+        """As in "Recommendation 4 — National action plans", in the active language:
+        for a heading or an accessible name."""
+        title = self.translated.short_title.text
+        if not title:
+            return str(self)
+        return _("Recommendation %(number)s — %(title)s") % {
+            "number": self.number,
+            "title": title,
+        }
 
     @property
     def is_for_secretariat(self) -> bool:
@@ -514,10 +526,12 @@ class ProgressUpdate(models.Model):
         related_name="updates",
         verbose_name=_("recommendation"),
     )
-    status = models.CharField(_("status"), max_length=24, choices=Status)
+    # Both may be empty on a draft; submitting requires them (see services).
+    status = models.CharField(_("status"), max_length=24, choices=Status, blank=True)
     summary = models.CharField(
         _("public summary"),
         max_length=400,
+        blank=True,
         help_text=_("Two or three sentences, published once the update is accepted."),
     )
     narrative = models.TextField(
@@ -590,6 +604,11 @@ class ProgressUpdate(models.Model):
                 fields=["cycle", "member_state", "recommendation"],
                 condition=~Q(review_state="accepted"),
                 name="one_open_update_per_state_and_recommendation",
+            ),
+            # Only an update still being written may lack a status.
+            models.CheckConstraint(
+                condition=Q(review_state__in=["draft", "returned"]) | ~Q(status=""),
+                name="status_chosen_once_submitted",
             ),
         ]
         indexes = [
@@ -807,6 +826,11 @@ class UpdateEvent(models.Model):
         default=dict,
         blank=True,
         help_text=_("What the update said after this step, to compare versions."),
+    )
+    notify = models.BooleanField(
+        _("tells people"),
+        default=True,
+        help_text=_("Off for history entered in bulk, such as the demo's."),
     )
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 

@@ -16,6 +16,9 @@ step, is inserted before any email is written, so a second beat run finds it and
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import partial
@@ -67,6 +70,26 @@ NOTIFY_TASK = "portal.notify_update_event"
 DELIVER_TASK = "portal.deliver_notification"
 
 
+# Set while history is entered in bulk (the demo's): its steps tell nobody, now or
+# through the sweep, since nobody is waiting to hear of them.
+_quiet: ContextVar[bool] = ContextVar("quiet", default=False)
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Workflow steps taken inside tell nobody: their events are marked so."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def wanted() -> bool:
+    """Whether a workflow step taken now should tell people."""
+    return not _quiet.get()
+
+
 def _queue(task: str, *args) -> None:
     current_app.signature(task, args=args).delay()
 
@@ -94,8 +117,10 @@ def update_accepted(update: ProgressUpdate) -> None:
 
 
 def _queue_event(update: ProgressUpdate, action: str) -> None:
-    event = update.events.filter(action=action).order_by("-pk").only("pk").first()
-    if event is None:
+    event = (
+        update.events.filter(action=action).order_by("-pk").only("pk", "notify").first()
+    )
+    if event is None or not event.notify:
         return
 
     def queue_notifications():
@@ -170,7 +195,10 @@ def _compose_event(kind: str, event: UpdateEvent, update: ProgressUpdate, user: 
         return {
             "email": user.email,
             "language": translation.get_language(),
-            "subject": _subject(subject % {"state": who, "number": context["number"]}),
+            # "4. National action plans": a subject names what a bare number hides.
+            "subject": _subject(
+                subject % {"state": who, "number": update.recommendation.numbered_title}
+            ),
             "body": render_to_string(template, context),
             "link": link,
         }
@@ -456,6 +484,7 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
     events = (
         UpdateEvent.objects.filter(
             action__in=list(_KIND_OF_ACTION),
+            notify=True,
             created_at__gte=now - SWEEP_WINDOW,
             created_at__lte=now - SWEEP_GRACE,
         )

@@ -21,7 +21,7 @@ from accounts.models import User
 from core import publication
 from core.errors import ConflictError
 from recommendations import notifications, permissions
-from recommendations.evidence import check_upload
+from recommendations.evidence import Kind, check_upload
 from recommendations.models import (
     AssistanceNeed,
     CycleExtension,
@@ -91,10 +91,13 @@ class NeedData:
 
 @dataclass
 class UpdateContent:
-    """What a person writes in an update, from the form, the API or a spreadsheet."""
+    """What a person writes in an update, from the form, the API or a spreadsheet.
 
-    status: str
-    summary: str
+    A draft may leave anything empty; submitting checks what is missing.
+    """
+
+    status: str = ""
+    summary: str = ""
     narrative: str = ""
     narrative_language: str = "en"
     narrative_visibility: str = "confidential"
@@ -114,11 +117,14 @@ def progress_update_create(
     member_state: MemberState | None,
     recommendation: Recommendation,
     content: UpdateContent,
+    evidence: UploadedFile | None = None,
 ) -> ProgressUpdate:
-    """Start a draft; one the Secretariat files for a state is marked as such."""
+    """Start a draft, with a first evidence file if given: both or neither are saved.
+    One the Secretariat files for a state is marked as such."""
     if not permissions.can_report_on(actor, member_state):
         raise PermissionDenied
     _require_open(cycle)
+    kind = _checked(evidence)
     if recommendation.instrument_id != cycle.instrument_id:
         raise ValidationError(_("This recommendation is not part of the cycle."))
     if recommendation.is_for_secretariat and member_state is not None:
@@ -174,6 +180,8 @@ def progress_update_create(
             ) from None
         _replace_lists(update, content)
         _record(update, actor, Action.CREATED, to_state=ReviewState.DRAFT)
+        if evidence is not None:
+            _attach(update, actor, evidence, kind)
     return update
 
 
@@ -183,8 +191,11 @@ def progress_update_edit(
     actor: User,
     content: UpdateContent,
     expected_version: int,
+    evidence: UploadedFile | None = None,
 ) -> ProgressUpdate:
-    """Save changes to a draft or a returned update, refusing a stale version."""
+    """Save changes to a draft or a returned update, refusing a stale version; an
+    evidence file given with them is attached in the same step, or nothing is saved."""
+    kind = _checked(evidence)
     with transaction.atomic():
         update = _lock_for_change(update, actor, expected_version)
         if not update.is_editable:
@@ -196,7 +207,19 @@ def progress_update_edit(
         update.save()
         _replace_lists(update, content)
         _record(update, actor, Action.EDITED)
+        if evidence is not None:
+            _attach(update, actor, evidence, kind)
     return update
+
+
+def submission_missing(update: ProgressUpdate) -> dict[str, str]:
+    """What a draft still lacks before it can be submitted, by field."""
+    missing = {}
+    if not update.status:
+        missing["status"] = _("Choose a status before submitting.")
+    if not update.summary.strip():
+        missing["summary"] = _("Write a public summary before submitting.")
+    return missing
 
 
 def progress_update_submit(
@@ -222,8 +245,9 @@ def progress_update_submit(
                     "zone": update.cycle.time_zone,
                 }
             )
-        if not update.summary.strip():
-            raise ValidationError(_("Write a public summary before submitting."))
+        missing = submission_missing(update)
+        if missing:
+            raise ValidationError(missing)
         if update.review_state == ReviewState.RETURNED:
             _move(update, actor, Action.REVISED, ReviewState.DRAFT)
         update.submitted_at = timezone.now()
@@ -299,9 +323,7 @@ def progress_update_delete(*, update: ProgressUpdate, actor: User) -> None:
     with transaction.atomic():
         update = _lock_for_change(update, actor, None)
         if not update.is_deletable:
-            raise WorkflowError(
-                _("Only a draft that was never submitted can be deleted.")
-            )
+            raise WorkflowError(delete_refusal(update))
         files = [evidence.file for evidence in update.evidence.all()]
         update.delete()
         transaction.on_commit(lambda: [file.delete(save=False) for file in files])
@@ -316,34 +338,50 @@ def evidence_add(
         update = _lock_for_change(update, actor, None)
         if not update.is_editable:
             raise WorkflowError(edit_refusal(update))
-        if update.evidence.count() >= settings.EVIDENCE_MAX_FILES:
-            raise ValidationError(
-                _("An update can carry at most %(count)s files.")
-                % {"count": settings.EVIDENCE_MAX_FILES}
-            )
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        evidence = Evidence(
-            update=update,
-            original_name=_safe_name(upload.name),
-            content_type=kind.content_type,
-            size=upload.size,
-            sha256=digest.hexdigest(),
-            uploaded_by=actor,
+        return _attach(update, actor, upload, kind)
+
+
+def _checked(upload: UploadedFile | None) -> Kind | None:
+    """The kind of a file sent with an update's text, checked before anything is
+    saved, its refusal on the form's ``evidence`` field; None without a file."""
+    if upload is None:
+        return None
+    try:
+        return check_upload(upload, max_bytes=settings.EVIDENCE_MAX_BYTES)
+    except ValidationError as error:
+        raise ValidationError({"evidence": error.messages}) from None
+
+
+def _attach(
+    update: ProgressUpdate, actor: User, upload: UploadedFile, kind: Kind
+) -> Evidence:
+    """Store a checked file on a locked update, inside the caller's transaction."""
+    if update.evidence.count() >= settings.EVIDENCE_MAX_FILES:
+        raise ValidationError(
+            _("An update can carry at most %(count)s files.")
+            % {"count": settings.EVIDENCE_MAX_FILES}
         )
-        evidence.file.save(upload.name, upload, save=False)
-        stored = evidence.file
-        try:
-            evidence.save()
-            _touch(update)
-            _record(
-                update, actor, Action.EVIDENCE_ADDED, comment=evidence.original_name
-            )
-        except Exception:
-            stored.delete(save=False)
-            raise
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = Evidence(
+        update=update,
+        original_name=_safe_name(upload.name),
+        content_type=kind.content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    evidence.file.save(upload.name, upload, save=False)
+    stored = evidence.file
+    try:
+        evidence.save()
+        _touch(update)
+        _record(update, actor, Action.EVIDENCE_ADDED, comment=evidence.original_name)
+    except Exception:
+        stored.delete(save=False)
+        raise
     return evidence
 
 
@@ -713,6 +751,7 @@ def _record(
         checklist=checklist or {},
         version=update.version,
         snapshot=snapshot(update),
+        notify=notifications.wanted(),
     )
 
 
@@ -747,6 +786,12 @@ def edit_refusal(update: ProgressUpdate) -> str:
     return _(
         "A submitted update cannot change. Withdraw it first, or wait for the review."
     )
+
+
+def delete_refusal(update: ProgressUpdate) -> str:
+    if not update.cycle.is_open:
+        return closed_refusal(update.cycle)
+    return _("Only a draft that was never submitted can be deleted.")
 
 
 def _safe_name(name: str) -> str:
