@@ -217,6 +217,7 @@ def recommendations_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                 "recommendation": recommendation.number,
                 "theme": recommendation.theme.slug,
                 "addressee": recommendation.addressee,
+                **_translated_cells(recommendation, "short_title"),
                 **_translated_cells(recommendation, "text"),
                 **{category: counts.get(category, 0) for category in CATEGORIES},
             }
@@ -231,6 +232,7 @@ def recommendations_rows(matrix: StatusMatrix, filters: Filters) -> Table:
             Column(
                 "addressee", _("member_states, or secretariat for recommendation 22")
             ),
+            *_translated_columns("short_title", _("Short title of the recommendation")),
             *_translated_columns("text", _("Full text of the recommendation")),
             *_count_columns(),
         ],

@@ -36,7 +36,7 @@ MAP_BINS = [0.2, 0.4, 0.6, 0.8]
 def _recommendation_rows(matrix, recommendations) -> list[charts.ChartRow]:
     return [
         charts.ChartRow(
-            label=_("Recommendation %(number)s") % {"number": r.number},
+            label=r.numbered_title,
             counts=matrix.counts_for_recommendation(r),
             href=r.get_absolute_url(),
         )

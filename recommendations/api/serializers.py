@@ -199,6 +199,15 @@ class FootnoteSerializer(serializers.Serializer):
 class RecommendationSerializer(serializers.ModelSerializer):
     instrument = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    short_title = TranslatedTextField(
+        "short_title",
+        help_text=(
+            "A few words naming the recommendation, in the language asked for; "
+            "see its standing beside it (`_translation`)."
+        ),
+    )
+    short_title_translation = TranslationField("short_title")
+    short_title_en = english("short_title")
     text = TranslatedTextField("text")
     text_translation = TranslationField("text")
     text_en = english("text")
@@ -213,6 +222,9 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "number",
             "instrument",
             "theme",
+            "short_title",
+            "short_title_translation",
+            "short_title_en",
             "text",
             "text_translation",
             "text_en",

@@ -44,8 +44,8 @@ def catalogue_text(context, translation) -> str:
 
 @register.simple_tag(takes_context=True)
 def recommendation_title(context, recommendation) -> str:
-    """ "4. National action plans": the number and the short title in the reader's
-    language, marked like any catalogue text; the number alone without a title."""
+    """The number and short title, as in "4. National action plans", in the reader's
+    language and marked like any catalogue text; the number alone without a title."""
     title = recommendation.translated.short_title
     if not title.text:
         return str(recommendation.number)

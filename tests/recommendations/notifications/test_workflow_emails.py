@@ -43,7 +43,10 @@ def test_a_submission_emails_the_secretariat_after_commit(
         [reviewer.email, secretariat_admin.email]
     )
     message = sent_to(reviewer.email)[0]
-    assert message.subject == "Submitted for review: Mexico on recommendation 3"
+    assert message.subject == (
+        "Submitted for review: Mexico on recommendation 3. Misuse of ICTs and digital "
+        "platforms"
+    )
     assert f"https://tip.example.org/en/updates/{draft.pk}/" in message.body
     assert "A national plan is under way" in message.body  # the public summary
     assert message.extra_headers["Content-Language"] == "en"
@@ -74,7 +77,10 @@ def test_a_returned_update_emails_the_states_focal_points_with_the_comment(
         [focal_mex.email, colleague.email]
     )
     message = sent_to(focal_mex.email)[0]
-    assert message.subject == "Returned to you: Mexico on recommendation 5"
+    assert message.subject == (
+        "Returned to you: Mexico on recommendation 5. Public procurement free of "
+        "exploitation"
+    )
     assert "Say which ministries took part." in message.body
     assert f"/en/updates/{draft.pk}/" in message.body
     assert not sent_to(focal_bra.email) and not sent_to(reviewer.email)
@@ -90,7 +96,9 @@ def test_an_accepted_update_emails_the_focal_points(
         )
     [message] = mail.outbox
     assert message.to == [focal_mex.email]
-    assert message.subject == "Accepted: Mexico on recommendation 7"
+    assert message.subject == (
+        "Accepted: Mexico on recommendation 7. Workers’ rights and reporting channels"
+    )
     assert "In progress" in message.body
 
 
