@@ -28,6 +28,11 @@ class User(AbstractUser):
         default="en",
         help_text=_("The language of the emails the portal sends you."),
     )
+    # Notifications created after this are unread: one cheap count for the
+    # navigation, rather than a flag to write on every notification.
+    notifications_seen_at = models.DateTimeField(
+        _("notifications last read"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -177,3 +177,15 @@ def password_reset_send(*, email: str) -> int:
         email_template_name="registration/password_reset_email.html",
     )
     return len(users)
+
+
+def notifications_mark_seen(*, user: User, newest_seen: datetime) -> None:
+    """The user has seen their notifications up to ``newest_seen`` (the newest one
+    shown): later ones stay unread, and the count never goes back."""
+    # Conditional, so that a page loaded earlier but answered later cannot move the
+    # mark back.
+    User.objects.filter(pk=user.pk).filter(
+        Q(notifications_seen_at__isnull=True) | Q(notifications_seen_at__lt=newest_seen)
+    ).update(notifications_seen_at=newest_seen)
+    if user.notifications_seen_at is None or user.notifications_seen_at < newest_seen:
+        user.notifications_seen_at = newest_seen

@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -119,7 +120,7 @@ def accept_invitation(request, token: str):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome. Your account is ready."))
-            return redirect("home")
+            return redirect(settings.LOGIN_REDIRECT_URL)
     return render(
         request,
         "portal/accept_invitation.html",

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from accounts import security_views
 from core import health
-from recommendations import views as catalogue_views
+from reporting import home_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -14,7 +14,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", catalogue_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("", include("recommendations.urls")),
     path("reports/", include("reporting.urls")),

@@ -64,6 +64,15 @@ def states_for(user, perm: str = REPORT) -> QuerySet[MemberState]:
     return get_objects_for_user(user, perm, klass=MemberState.objects.all())
 
 
+def own_states(user) -> QuerySet[MemberState]:
+    """The states the user reports for as their own (a focal point's), leaving out
+    the Secretariat's rights over every state."""
+    if not user.is_authenticated or not user.is_active:
+        return MemberState.objects.none()
+    held = _state_permissions(user, [VIEW_PRIVATE])
+    return MemberState.objects.filter(pk__in=held.get(VIEW_PRIVATE, ()))
+
+
 def get_state_for(user, iso3: str, perm: str = VIEW_PRIVATE) -> MemberState:
     """The door to a state's private side: the state, or 404/403."""
     try:

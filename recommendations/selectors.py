@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from recommendations.models import (
@@ -337,3 +337,123 @@ def good_practice_marks(*, cycle: ReportingCycle) -> list[GoodPracticeMark]:
             else "",
         ),
     )
+
+
+# --- Start pages: what each role has to do next ------------------------------------
+
+
+@dataclass
+class DueWork:
+    """What a state (None: the Secretariat, on the recommendations addressed to it)
+    has to do in a cycle. Updates the Secretariat returned or that went back to
+    draft after a return carry ``last_return``: the latest return (its comment)."""
+
+    member_state: MemberState | None
+    deadline: Deadline
+    returned: list[ProgressUpdate]
+    drafts: list[ProgressUpdate]
+    not_reported: list[Recommendation]
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.returned or self.drafts or self.not_reported)
+
+
+def due_work(
+    *, cycle: ReportingCycle, member_states: list[MemberState | None]
+) -> list[DueWork]:
+    """For each of ``member_states``, in ``cycle``: its returned updates, its drafts,
+    and the recommendations it has filed nothing on. At most three queries however
+    many states, updates and returns (prefetch the cycle's extensions)."""
+    if not member_states:
+        return []
+    recommendations = list(cycle.instrument.recommendations.order_by("number"))
+    state_ids = [state.pk for state in member_states if state is not None]
+    whose = Q(member_state_id__in=state_ids)
+    if None in member_states:
+        whose |= Q(member_state__isnull=True)
+    updates = list(
+        ProgressUpdate.objects.filter(whose, cycle=cycle)
+        .select_related("recommendation")
+        .defer("narrative", "challenges")
+        .order_by("recommendation__number", "pk")
+    )
+    answered = [
+        update
+        for update in updates
+        if update.returned_at is not None
+        and update.review_state in (ReviewState.RETURNED, ReviewState.DRAFT)
+    ]
+    latest: dict[int, UpdateEvent] = {}
+    if answered:
+        returns = UpdateEvent.objects.filter(
+            update__in=[update.pk for update in answered],
+            action=UpdateEvent.Action.RETURNED,
+        ).order_by("update_id", "-created_at", "-pk")
+        for event in returns:
+            latest.setdefault(event.update_id, event)
+    result = []
+    for state in member_states:
+        state_id = state.pk if state is not None else None
+        own = [update for update in updates if update.member_state_id == state_id]
+        for update in own:
+            update.last_return = latest.get(update.pk)
+        filed = {update.recommendation_id for update in own}
+        addressee = (
+            Recommendation.Addressee.SECRETARIAT
+            if state is None
+            else Recommendation.Addressee.MEMBER_STATES
+        )
+        result.append(
+            DueWork(
+                member_state=state,
+                deadline=deadline_for(cycle=cycle, member_state=state),
+                returned=[u for u in own if u.review_state == ReviewState.RETURNED],
+                drafts=[u for u in own if u.review_state == ReviewState.DRAFT],
+                not_reported=[
+                    r
+                    for r in recommendations
+                    if r.addressee == addressee and r.pk not in filed
+                ],
+            )
+        )
+    return result
+
+
+@dataclass
+class QueueSummary:
+    waiting: int
+    states: int
+    oldest: ProgressUpdate | None  # the update that has waited longest
+
+
+def review_queue_summary(*, cycle: ReportingCycle) -> QueueSummary:
+    """How many updates wait for review in ``cycle``, from how many states, and the
+    one that has waited longest. Two queries."""
+    queue = review_queue(cycle=cycle)
+    counts = queue.aggregate(
+        waiting=Count("pk"), states=Count("member_state", distinct=True)
+    )
+    oldest = queue.first() if counts["waiting"] else None
+    return QueueSummary(counts["waiting"], counts["states"], oldest)
+
+
+@dataclass
+class CoverageSummary:
+    participating: int
+    reported: int
+    silent: list[MemberState]  # participating states that submitted nothing
+
+
+def coverage_summary(*, cycle: ReportingCycle) -> CoverageSummary:
+    """``coverage``'s count of states that reported in ``cycle`` (submitted anything,
+    drafts aside), in two queries however many updates."""
+    states = list(MemberState.objects.filter(participating=True))
+    reported = set(
+        ProgressUpdate.objects.filter(cycle=cycle, member_state__participating=True)
+        .exclude(review_state=ReviewState.DRAFT)
+        .values_list("member_state_id", flat=True)
+        .distinct()
+    )
+    silent = [state for state in states if state.pk not in reported]
+    return CoverageSummary(len(states), len(states) - len(silent), silent)

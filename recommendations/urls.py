@@ -4,6 +4,7 @@ from recommendations import (
     notification_views,
     questionnaire_views,
     review_views,
+    start_views,
     translation_views,
     views,
     workspace_views,
@@ -14,6 +15,8 @@ app_name = "recommendations"
 urlpatterns = [
     # Public catalogue
     path("recommendations/", views.catalogue, name="catalogue"),
+    # Where a person lands after signing in
+    path("start/", start_views.start, name="start"),
     # Reporting: focal points, and the Secretariat acting for a state
     path("workspace/", workspace_views.workspace_home, name="workspace"),
     path("workspace/<str:scope>/", workspace_views.dashboard, name="dashboard"),
@@ -68,6 +71,7 @@ urlpatterns = [
     # The Secretariat
     path("review/", review_views.review_queue, name="review-queue"),
     path("review/coverage/", review_views.coverage, name="coverage"),
+    path("review/<int:pk>/", review_views.review_detail, name="review"),
     path(
         "review/good-practices/",
         review_views.good_practice_list,

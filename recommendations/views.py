@@ -2,7 +2,6 @@ from django.shortcuts import render
 
 from core.publication import public_page
 from recommendations import selectors
-from recommendations.selectors import catalogue_overview
 
 
 @public_page
@@ -17,7 +16,3 @@ def catalogue(request):
             "title_footnotes": instrument.footnotes.filter(on_title=True),
         },
     )
-
-
-def home(request):
-    return render(request, "portal/home.html", {"overview": catalogue_overview()})

@@ -25,7 +25,7 @@ from recommendations.models import (
     Status,
     Theme,
 )
-from reporting.models import ReportRun, ReportText
+from reporting.models import REPORT_LANGUAGES, ReportRun, ReportText
 
 NO_INFORMATION = "no_information"
 CATEGORIES = [*Status.values, NO_INFORMATION]
@@ -403,6 +403,30 @@ def published_reports(*, cycle: ReportingCycle | None = None) -> QuerySet[Report
         .order_by("-published_at", "-pk")
     )
     return runs.filter(cycle=cycle) if cycle is not None else runs
+
+
+@dataclass(frozen=True)
+class LatestReport:
+    cycle: ReportingCycle
+    published_at: datetime  # when its newest edition was published
+    editions: list[ReportRun]  # one a language, in the order of the report's
+
+
+def latest_report() -> LatestReport | None:
+    """The hemispheric report published last, in each language it was published in
+    (the newest edition of each), for the home page. Two queries."""
+    newest = published_reports().first()
+    if newest is None:
+        return None
+    editions: dict[str, ReportRun] = {}
+    for run in published_reports(cycle=newest.cycle):
+        editions.setdefault(run.language, run)
+    order = [code for code, _name in REPORT_LANGUAGES]
+    return LatestReport(
+        cycle=newest.cycle,
+        published_at=newest.published_at,
+        editions=sorted(editions.values(), key=lambda run: order.index(run.language)),
+    )
 
 
 def report_runs(
