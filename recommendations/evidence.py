@@ -1,13 +1,15 @@
 """Is this upload what it says it is? Evidence is checked by content, not name."""
 
+import math
 import zipfile
 from dataclasses import dataclass
 
 import puremagic
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,22 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_FAMILY = {".doc", ".xls", ".ppt"}
 
 
+def file_size(size: int, *, round_up: bool = False) -> str:
+    """A size to the hundredth of its unit, without trailing zeros: "20 MB",
+    "20.04 MB", "2.1 KB", "900 bytes"; the units are Django's, translated."""
+    for unit, label in (
+        (1024 * 1024, gettext_noop("%s MB")),
+        (1024, gettext_noop("%s KB")),
+    ):
+        if size >= unit:
+            hundredths = size * 100 / unit
+            hundredths = math.ceil(hundredths) if round_up else round(hundredths)
+            places = 0 if hundredths % 100 == 0 else 1 if hundredths % 10 == 0 else 2
+            number = number_format(hundredths / 100, places)
+            return _(label).replace(" ", "\xa0") % number
+    return ngettext("%(size)d byte", "%(size)d bytes", size) % {"size": size}
+
+
 def allowed_extensions() -> str:
     return ", ".join(sorted(ALLOWED))
 
@@ -65,7 +83,7 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> Kind:
     if upload.size > max_bytes:
         raise ValidationError(
             _("The file is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)}
+            % _over_the_limit(upload.size, max_bytes)
         )
     if upload.size == 0:
         raise ValidationError(_("The file is empty."))
@@ -81,6 +99,16 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> Kind:
             % {"name": name, "extension": extension}
         )
     return ALLOWED[extension]
+
+
+def _over_the_limit(size: int, limit: int) -> dict[str, str]:
+    """Both sizes as a person compares them: a file just over the limit is rounded
+    up rather than read as the limit itself: "20.01 MB" beside "20 MB", never the
+    same size twice."""
+    shown = {"size": file_size(size), "limit": file_size(limit)}
+    if shown["size"] == shown["limit"]:
+        shown["size"] = file_size(size, round_up=True)
+    return shown
 
 
 def _content_matches(extension: str, head: bytes, upload: UploadedFile) -> bool:

@@ -7,10 +7,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from recommendations import services
-from recommendations.evidence import allowed_extensions
+from recommendations.evidence import allowed_extensions, file_size
 from recommendations.good_practices import EXCERPT_MAX_CHARS
 from recommendations.models import (
     STATUS_DEFINITIONS,
@@ -27,6 +29,11 @@ from recommendations.services import (
     MeasureData,
     NeedData,
     UpdateContent,
+)
+from recommendations.text_lengths import (
+    CHALLENGES_MAX_CHARS,
+    NARRATIVE_MAX_CHARS,
+    NEED_MAX_CHARS,
 )
 
 
@@ -45,6 +52,13 @@ def _status_choices():
     ]
 
 
+def up_to(count: int):
+    """The length limit in the help text, so the form says what it refuses."""
+    return ngettext_lazy(
+        "Up to %(count)s character.", "Up to %(count)s characters.", "count"
+    ) % {"count": count}
+
+
 class ProgressUpdateForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), widget=forms.RadioSelect, choices=_status_choices
@@ -60,10 +74,15 @@ class ProgressUpdateForm(forms.Form):
     narrative = forms.CharField(
         label=_("Narrative"),
         required=False,
+        max_length=NARRATIVE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_(
-            "What was done, by whom, with what result. "
-            "You can use Markdown: **bold**, lists, links."
+        help_text=format_lazy(
+            "{} {}",
+            _(
+                "What was done, by whom, with what result. "
+                "You can use Markdown: **bold**, lists, links."
+            ),
+            up_to(NARRATIVE_MAX_CHARS),
         ),
     )
     narrative_language = forms.ChoiceField(
@@ -79,7 +98,11 @@ class ProgressUpdateForm(forms.Form):
         ),
     )
     challenges = forms.CharField(
-        label=_("Challenges"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Challenges"),
+        required=False,
+        max_length=CHALLENGES_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=up_to(CHALLENGES_MAX_CHARS),
     )
     on_behalf_reference = forms.CharField(
         label=_("Reference of the state's communication"),
@@ -143,7 +166,9 @@ class NeedForm(forms.Form):
     description = forms.CharField(
         label=_("What is needed"),
         required=False,
+        max_length=NEED_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=up_to(NEED_MAX_CHARS),
     )
 
     def clean(self):
@@ -178,11 +203,10 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(
         label=_("Evidence file"),
         help_text=_(
-            "PDF, image, office document or text, up to %(size)s MB. "
-            "Accepted: %(types)s."
+            "PDF, image, office document or text, up to %(size)s. Accepted: %(types)s."
         )
         % {
-            "size": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
+            "size": file_size(settings.EVIDENCE_MAX_BYTES),
             "types": allowed_extensions(),
         },
     )

@@ -1,6 +1,10 @@
+from datetime import date, datetime
+
 from django import template
 from django.urls import translate_url
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
 from django.utils.translation import pgettext
 
 from core.markdown import render_markdown
@@ -36,3 +40,29 @@ def translated_path(context, language: str) -> str:
     """This page in another language: the language is part of every address."""
     request = context["request"]
     return translate_url(request.get_full_path(), language)
+
+
+@register.filter(expects_localtime=True)
+def iso_datetime(value: date | datetime | None) -> str:
+    """A valid ``<time datetime>``: HTML allows at most three fractional digits of a
+    second, so whole seconds, with the offset of the zone the page shows."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+@register.filter(expects_localtime=True)
+def moment(value: datetime | None):
+    """A moment as people read it, labelled with the zone it is shown in: the zone
+    the page shows times in, or the one given with Django's ``timezone`` filter."""
+    if value is None or value == "":
+        return ""
+    zone = getattr(value.tzinfo, "key", None) or timezone.get_current_timezone_name()
+    return format_html(
+        '<time datetime="{}">{}</time> ({})',
+        iso_datetime(value),
+        date_format(value, "DATETIME_FORMAT"),
+        zone,
+    )

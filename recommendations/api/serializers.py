@@ -43,6 +43,11 @@ from recommendations.services import (
     NeedData,
     UpdateContent,
 )
+from recommendations.text_lengths import (
+    CHALLENGES_MAX_CHARS,
+    NARRATIVE_MAX_CHARS,
+    NEED_MAX_CHARS,
+)
 from recommendations.translations.texts import (
     MISSING,
     SOURCE,
@@ -372,7 +377,9 @@ class MeasureSerializer(serializers.Serializer):
 
 class NeedSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AssistanceNeed.Kind.choices)
-    description = StrictCharField(required=False, allow_blank=True, default="")
+    description = StrictCharField(
+        max_length=NEED_MAX_CHARS, required=False, allow_blank=True, default=""
+    )
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -546,6 +553,7 @@ class UpdateContentSerializer(serializers.Serializer):
         help_text="Two or three sentences, published once the update is accepted.",
     )
     narrative = StrictCharField(
+        max_length=NARRATIVE_MAX_CHARS,
         required=False,
         allow_blank=True,
         default="",
@@ -563,7 +571,9 @@ class UpdateContentSerializer(serializers.Serializer):
             "default): only the state and the Secretariat read it."
         ),
     )
-    challenges = StrictCharField(required=False, allow_blank=True, default="")
+    challenges = StrictCharField(
+        max_length=CHALLENGES_MAX_CHARS, required=False, allow_blank=True, default=""
+    )
     on_behalf_reference = StrictCharField(
         max_length=200,
         required=False,

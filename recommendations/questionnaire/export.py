@@ -46,6 +46,7 @@ from recommendations.questionnaire.columns import (
     Column,
 )
 from recommendations.questionnaire.rows import RecommendationRow, recommendation_rows
+from recommendations.text_lengths import CHALLENGES_MAX_CHARS, NARRATIVE_MAX_CHARS
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LISTS_SHEET = "lists"
@@ -340,6 +341,16 @@ def _validation(
     return validation
 
 
+def _length_check(count: int) -> dict:
+    """Excel refuses a text longer than the import accepts, before it is sent."""
+    return {
+        "type": "textLength",
+        "operator": "lessThanOrEqual",
+        "formula1": str(count),
+        "error": _("At most %(max)s characters.") % {"max": count},
+    }
+
+
 def _write_main(sheet, rows: list[RecommendationRow], lists: _Lists) -> None:
     _header(sheet, MAIN)
     labels = {
@@ -406,8 +417,11 @@ def _write_main(sheet, rows: list[RecommendationRow], lists: _Lists) -> None:
         ),
         (
             "narrative",
-            _validation(prompt=str(VICTIM_WARNING)),
+            _validation(
+                prompt=str(VICTIM_WARNING), **_length_check(NARRATIVE_MAX_CHARS)
+            ),
         ),
+        ("challenges", _validation(**_length_check(CHALLENGES_MAX_CHARS))),
         (
             "narrative_language",
             _validation(

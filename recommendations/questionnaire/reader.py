@@ -47,6 +47,11 @@ from recommendations.questionnaire.errors import CellError
 from recommendations.questionnaire.rows import RecommendationRow
 from recommendations.questionnaire.upload import sheet_rows
 from recommendations.services import MeasureData, NeedData, UpdateContent
+from recommendations.text_lengths import (
+    CHALLENGES_MAX_CHARS,
+    NARRATIVE_MAX_CHARS,
+    NEED_MAX_CHARS,
+)
 
 
 @dataclass
@@ -244,7 +249,9 @@ class Reader:
         for row, record in self._records("needs", NEEDS):
             number = self._number(record, sheet, row, valid)
             kind = self._choice(record, "kind", "need", sheet, row, required=True)
-            description = self._text(record, "description", sheet, row)
+            description = self._text(
+                record, "description", sheet, row, max_length=NEED_MAX_CHARS
+            )
             if number is not None:
                 needs.setdefault(number, []).append(
                     NeedData(kind=kind, description=description)
@@ -315,7 +322,9 @@ class Reader:
             summary=self._text(
                 record, "summary", sheet, row, max_length=400, required=True
             ),
-            narrative=self._text(record, "narrative", sheet, row),
+            narrative=self._text(
+                record, "narrative", sheet, row, max_length=NARRATIVE_MAX_CHARS
+            ),
             narrative_language=self._choice(
                 record,
                 "narrative_language",
@@ -334,7 +343,9 @@ class Reader:
                 required=False,
                 default=Visibility.CONFIDENTIAL,
             ),
-            challenges=self._text(record, "challenges", sheet, row),
+            challenges=self._text(
+                record, "challenges", sheet, row, max_length=CHALLENGES_MAX_CHARS
+            ),
             on_behalf_reference=self._text(
                 record, "on_behalf_reference", sheet, row, max_length=200
             ),

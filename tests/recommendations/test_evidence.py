@@ -96,7 +96,7 @@ def test_oversized_files_are_refused_with_the_limit(draft, focal_mex, settings):
     settings.EVIDENCE_MAX_BYTES = 1024
     with pytest.raises(ValidationError) as caught:
         attach(draft, focal_mex, "big.pdf", PDF + b"0" * 2048)
-    assert caught.value.messages == ["The file is 2.1\xa0KB; the limit is 1.0\xa0KB."]
+    assert caught.value.messages == ["The file is 2.06\xa0KB; the limit is 1\xa0KB."]
     assert not Evidence.objects.exists()
 
 
