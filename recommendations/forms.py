@@ -60,11 +60,17 @@ def up_to(count: int):
 
 
 class ProgressUpdateForm(forms.Form):
+    # A draft saves with whatever is filled in; submitting asks for these two.
     status = forms.ChoiceField(
-        label=_("Status"), widget=forms.RadioSelect, choices=_status_choices
+        label=_("Status"),
+        widget=forms.RadioSelect,
+        choices=_status_choices,
+        required=False,
+        help_text=_("Needed to submit; a draft can be saved without it."),
     )
     summary = forms.CharField(
         label=_("Public summary"),
+        required=False,
         max_length=400,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
@@ -113,9 +119,11 @@ class ProgressUpdateForm(forms.Form):
         ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    evidence = forms.FileField(label=_("Attach an evidence file"), required=False)
 
     def __init__(self, *args, on_behalf: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["evidence"].help_text = EvidenceForm.base_fields["file"].help_text
         if on_behalf:
             self.fields["on_behalf_reference"].required = True
         else:

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.downloads import attachment
 from recommendations import good_practices, permissions, selectors, services
@@ -78,13 +78,81 @@ def dashboard(request, scope: str):
     )
 
 
+# Empty rows a formset shows: what the page had, one more after "Add another …".
+ROW_PREFIXES = ("measures", "needs")
+MAX_EMPTY_ROWS = 10
+
+
 def _bound_forms(request, *, on_behalf: bool, initial=None, measures=None, needs=None):
-    data = request.POST if request.method == "POST" else None
-    return (
-        ProgressUpdateForm(data, initial=initial, on_behalf=on_behalf),
-        MeasureFormSet(data, initial=measures, prefix="measures"),
-        NeedFormSet(data, initial=needs, prefix="needs"),
-    )
+    posted = request.method == "POST"
+    data, files = (request.POST, request.FILES) if posted else (None, None)
+    form = ProgressUpdateForm(data, files, initial=initial, on_behalf=on_behalf)
+    formsets = []
+    for formset_class, rows, prefix in (
+        (MeasureFormSet, measures, "measures"),
+        (NeedFormSet, needs, "needs"),
+    ):
+        formset = formset_class(data, initial=rows, prefix=prefix)
+        formset.extra = _empty_rows(request, prefix, formset.extra)
+        formsets.append(formset)
+    return form, *formsets
+
+
+def _empty_rows(request, prefix: str, default: int) -> int:
+    try:
+        wanted = int(request.GET.get(f"empty_{prefix}", default))
+    except ValueError:
+        return default
+    return min(max(wanted, 1), MAX_EMPTY_ROWS)
+
+
+def _row_to_add(request) -> str | None:
+    """The formset whose "Add another" button was pressed, if any."""
+    action = request.POST.get("action", "")
+    prefix = action.removeprefix("add-")
+    return prefix if action.startswith("add-") and prefix in ROW_PREFIXES else None
+
+
+def _after_save(request, update, measure_set, need_set):
+    """Where a saved form goes: its own page, or back to the form with one more
+    empty row, or (when it was meant for submission) to submit it."""
+    upload = request.FILES.get("evidence")
+    if upload:
+        messages.success(request, _("“%(name)s” attached.") % {"name": upload.name})
+    adding = _row_to_add(request)
+    if adding:
+        messages.success(request, _("Draft saved."))
+        formset = measure_set if adding == "measures" else need_set
+        empty = sum(1 for row in formset.forms if not row.cleaned_data.get("kind"))
+        url = reverse("recommendations:update-edit", args=[update.pk])
+        return redirect(f"{url}?empty_{adding}={empty + 1}#{adding}-rows")
+    if request.POST.get("action") == "submit":
+        try:
+            update = services.progress_update_submit(update=update, actor=request.user)
+        except (ValidationError, WorkflowError) as error:
+            # The draft is saved; the form lists what submission still needs.
+            messages.warning(
+                request,
+                _("Draft saved, but not submitted: %(reasons)s")
+                % {"reasons": " ".join(_reasons(error))},
+            )
+            return redirect("recommendations:update-edit", update.pk)
+    _saved_message(request, update)
+    return redirect(update)
+
+
+def _file_not_kept(request, form) -> None:
+    """A refused post keeps the typed text, but a browser cannot refill a file field."""
+    sent = request.method == "POST" and request.FILES.get("evidence")
+    if sent and "evidence" not in form.errors:
+        form.add_error(
+            "evidence",
+            _("Nothing was saved, so the file was not attached: choose it again."),
+        )
+
+
+def _reasons(error) -> list[str]:
+    return [error.message] if isinstance(error, WorkflowError) else error.messages
 
 
 def _valid(*forms) -> bool:
@@ -127,18 +195,15 @@ def update_new(request, scope: str, number: int):
                 member_state=member_state,
                 recommendation=recommendation,
                 content=form.to_content(filled(measure_set), filled(need_set)),
+                evidence=form.cleaned_data.get("evidence"),
             )
-            if request.POST.get("action") == "submit":
-                update = services.progress_update_submit(
-                    update=update, actor=request.user
-                )
         except ValidationError as error:
             add_service_error(form, error)
         except WorkflowError as error:
             form.add_error(None, error.message)
         else:
-            _saved_message(request, update)
-            return redirect(update)
+            return _after_save(request, update, measure_set, need_set)
+    _file_not_kept(request, form)
     return render(
         request,
         "recommendations/update_form.html",
@@ -151,6 +216,7 @@ def update_new(request, scope: str, number: int):
             "recommendation": recommendation,
             "cycle": cycle,
             "previous": previous,
+            "refused": request.method == "POST",
             "deadline": selectors.deadline_for(cycle=cycle, member_state=member_state),
             # The draft about to be saved, under the same rules as any update.
             "may_submit": permissions.allowed_actions(
@@ -186,11 +252,8 @@ def update_edit(request, pk: int):
                 actor=request.user,
                 content=form.to_content(filled(measure_set), filled(need_set)),
                 expected_version=version,
+                evidence=form.cleaned_data.get("evidence"),
             )
-            if request.POST.get("action") == "submit":
-                update = services.progress_update_submit(
-                    update=update, actor=request.user
-                )
         except StaleUpdateError as error:
             # The person's text stays in the form so nothing typed is lost.
             conflict = error
@@ -199,8 +262,8 @@ def update_edit(request, pk: int):
         except WorkflowError as error:
             form.add_error(None, error.message)
         else:
-            _saved_message(request, update)
-            return redirect(update)
+            return _after_save(request, update, measure_set, need_set)
+    _file_not_kept(request, form)
     return render(
         request,
         "recommendations/update_form.html",
@@ -214,7 +277,13 @@ def update_edit(request, pk: int):
             "recommendation": update.recommendation,
             "cycle": update.cycle,
             "conflict": conflict,
+            "refused": request.method == "POST" and conflict is None,
             "may_submit": actions.submit,
+            "latest_return": selectors.latest_return(update),
+            "missing": list(services.submission_missing(update).values())
+            if actions.submit
+            else [],
+            "evidence": update.evidence.all(),
             "deadline": selectors.deadline_for(
                 cycle=update.cycle, member_state=update.member_state
             ),
@@ -328,10 +397,20 @@ def update_withdraw(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def update_delete(request, pk: int):
+    """Asks first (GET); only the confirmation's POST deletes."""
     update = permissions.get_update_for(request.user, pk, to_change=True)
     scope = _scope_name(update.member_state)
+    if request.method == "GET":
+        if not permissions.allowed_actions(request.user, update).delete:
+            messages.error(request, services.delete_refusal(update))
+            return redirect(update)
+        return render(
+            request,
+            "recommendations/update_confirm_delete.html",
+            {"update": update, "scope": scope, "evidence": update.evidence.all()},
+        )
     try:
         services.progress_update_delete(update=update, actor=request.user)
     except WorkflowError as error:

@@ -547,10 +547,23 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 class UpdateContentSerializer(serializers.Serializer):
     """What a person writes in an update, as in the page's form."""
 
-    status = serializers.ChoiceField(choices=Status.choices)
+    # A draft may leave them empty; submitting asks for both.
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed to submit; a draft may be saved without it.",
+    )
     summary = StrictCharField(
         max_length=400,
-        help_text="Two or three sentences, published once the update is accepted.",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Two or three sentences, published once the update is accepted. "
+            "Needed to submit."
+        ),
     )
     narrative = StrictCharField(
         max_length=NARRATIVE_MAX_CHARS,

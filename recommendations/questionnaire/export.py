@@ -367,7 +367,7 @@ def _write_main(sheet, rows: list[RecommendationRow], lists: _Lists) -> None:
             "text": str(recommendation.translated.text),
             "accepted": _accepted_text(row.accepted),
             "in_progress": _in_progress_text(row),
-            "status": str(labels["status"][content.status]) if content else "",
+            "status": str(labels["status"].get(content.status, "")) if content else "",
             "summary": content.summary if content else "",
             "narrative": content.narrative if content else "",
             "narrative_language": (

@@ -317,10 +317,24 @@ class Reader:
         if not filled and not measures and not needs and row_data.baseline is None:
             return None  # nothing to report on this one yet
         errors_before = len(self.errors)
+        # A draft started in the portal may lack them until it is submitted.
+        baseline = row_data.baseline
         content = UpdateContent(
-            status=self._choice(record, "status", "status", sheet, row, required=True),
+            status=self._choice(
+                record,
+                "status",
+                "status",
+                sheet,
+                row,
+                required=baseline is None or bool(baseline.status),
+            ),
             summary=self._text(
-                record, "summary", sheet, row, max_length=400, required=True
+                record,
+                "summary",
+                sheet,
+                row,
+                max_length=400,
+                required=baseline is None or bool(baseline.summary),
             ),
             narrative=self._text(
                 record, "narrative", sheet, row, max_length=NARRATIVE_MAX_CHARS

@@ -72,7 +72,7 @@ def test_invalid_form_keeps_what_was_typed_and_saves_nothing(client, focal_mex):
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "This field is required." in html
+    assert "Nothing was saved: correct what is marked below." in html
     assert "Choose the type of measure." in html
     assert "A measure without type" in html
     assert not ProgressUpdate.objects.exists()
