@@ -2,6 +2,7 @@
 so the file is checked, service by service)."""
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,46 @@ def test_the_image_has_what_weasyprint_and_backups_need():
     ):
         assert package in dockerfile
     assert "collectstatic" in dockerfile and "USER portal" in dockerfile
+
+
+# --- bin/run, with its programs replaced by stubs that say what they were given ---
+
+
+def run_script(tmp_path: Path, **environment: str) -> list[str]:
+    """bin/run in a copy of the project whose Python and Celery only log their
+    SITE_URL and arguments: what the real ones would have been given."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "run").write_text((ROOT / "bin" / "run").read_text())
+    (tmp_path / "bin" / "_venv.sh").write_text("")
+    venv = tmp_path / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    log = tmp_path / "log"
+    for program in ("python", "celery"):
+        stub = venv / program
+        stub.write_text(f'#!/bin/sh\necho "{program} $SITE_URL $*" >> "{log}"\n')
+        stub.chmod(0o755)
+    outside = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run(
+        ["bash", str(tmp_path / "bin" / "run")],
+        env={**outside, **environment},
+        # Not checked: the exit trap stops a worker the stub never started.
+        capture_output=True,
+        timeout=60,
+    )
+    return log.read_text().splitlines()
+
+
+def test_run_links_back_to_the_port_it_serves(tmp_path):
+    lines = run_script(tmp_path, PORT="8123")
+    assert "python http://localhost:8123 manage.py runserver 0.0.0.0:8123" in lines
+    assert all(" http://localhost:8123 " in line for line in lines), lines
+
+
+def test_run_defaults_to_port_8000(tmp_path):
+    lines = run_script(tmp_path)
+    assert "python http://localhost:8000 manage.py runserver 0.0.0.0:8000" in lines
+
+
+def test_run_keeps_a_site_url_given_to_it(tmp_path):
+    lines = run_script(tmp_path, PORT="8123", SITE_URL="https://tip.example.org")
+    assert "python https://tip.example.org manage.py runserver 0.0.0.0:8123" in lines
