@@ -3,12 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import security_views
-from core import health
+from core import health, site_views
 from reporting import home_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", site_views.favicon, name="favicon"),
     path("", include("portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
