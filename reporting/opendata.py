@@ -250,7 +250,14 @@ def themes_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                 "theme": row.theme.slug,
                 "position": row.theme.position,
                 **_translated_cells(row.theme, "title"),
-                "recommendations": " ".join(str(r.number) for r in row.recommendations),
+                # The counts cover what states report on; the Secretariat's own
+                # recommendations (22) are listed apart, so the list matches them.
+                "recommendations": _numbers(
+                    r for r in row.recommendations if not r.is_for_secretariat
+                ),
+                "secretariat_recommendations": _numbers(
+                    r for r in row.recommendations if r.is_for_secretariat
+                ),
                 "advanced_share": round(row.advanced_share, 4),
                 **{category: row.counts.get(category, 0) for category in CATEGORIES},
             }
@@ -268,7 +275,17 @@ def themes_rows(matrix: StatusMatrix, filters: Filters) -> Table:
             Column("theme", _("Short name of the theme")),
             Column("position", _("Order of the theme in the instrument"), "integer"),
             *_translated_columns("title", _("Title of the theme")),
-            Column("recommendations", _("Numbers of its recommendations")),
+            Column(
+                "recommendations",
+                _("Numbers of its recommendations addressed to states, counted here"),
+            ),
+            Column(
+                "secretariat_recommendations",
+                _(
+                    "Numbers of its recommendations addressed to the Secretariat, "
+                    "not counted here"
+                ),
+            ),
             Column(
                 "advanced_share",
                 _("Share of state-recommendation pairs largely or fully implemented"),
@@ -278,6 +295,10 @@ def themes_rows(matrix: StatusMatrix, filters: Filters) -> Table:
         ],
         rows,
     )
+
+
+def _numbers(recommendations) -> str:
+    return " ".join(str(r.number) for r in recommendations)
 
 
 def states_rows(matrix: StatusMatrix, filters: Filters) -> Table:
