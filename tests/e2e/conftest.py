@@ -3,7 +3,9 @@
 Every test in this folder is marked ``browser`` (tests/environment.py skips it when
 Chromium is missing, or fails it under ``PORTAL_REQUIRE_SERVICES``), runs on a
 transactional database that gets the catalogue back before each test, and fails when a
-page logs a JavaScript error or a Content-Security-Policy violation. When a test fails,
+page logs a JavaScript error or a Content-Security-Policy violation, and when the
+HTML of a page it received has an error as the Nu Html Checker sees it (tests/markup.py;
+the test is skipped, its HTML unchecked, when Java is missing). When a test fails,
 a screenshot of each open page is saved and its path printed in the failure report.
 
     def test_workspace(page, sign_in, focal_mex):
@@ -12,7 +14,7 @@ a screenshot of each open page is saved and its path printed in the failure repo
 
 Fixtures: ``chromium``, ``open_page`` (more pages, each with its own cookies), ``page``,
 ``page_problems`` and ``sign_in`` (tests/browser.py, for the whole suite);
-``sample_pdf``.
+``sample_pdf``. Axe-core's check of a page's current state: tests/e2e/checks.py.
 """
 
 from __future__ import annotations
@@ -20,20 +22,28 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests import environment, markup
 from tests.browser import PAGES_KEY, PROBLEMS_KEY
 from tests.pdf import minimal_pdf
 
 if TYPE_CHECKING:
-    pass
+    from playwright.sync_api import Page
 
 E2E_DIR = Path(__file__).resolve().parent
 
 ARTIFACTS_KEY = pytest.StashKey[Path]()
+DOCUMENTS_KEY = pytest.StashKey[markup.Documents]()
+VALIDATOR_MISSING = [
+    environment.MISSING_WHY[service]
+    for service in ("java", "vnu")
+    if not environment.SERVICES[service]
+]
 
 
 # --- Marking and reporting --------------------------------------------------------
@@ -41,9 +51,18 @@ ARTIFACTS_KEY = pytest.StashKey[Path]()
 
 def pytest_collection_modifyitems(config, items):
     # A conftest hook sees the whole session's items: mark only this folder's.
+    browsing = False
     for item in items:
         if E2E_DIR in item.path.resolve().parents:
             item.add_marker(pytest.mark.browser)
+            browsing = True
+    if browsing and not VALIDATOR_MISSING:
+        # Its slow start overlaps the test database's creation.
+        markup.CHECKER.start()
+
+
+def pytest_unconfigure(config):
+    markup.CHECKER.stop()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -56,6 +75,22 @@ def pytest_runtest_call(item):
             "The page logged errors during the test:\n" + problems.describe(),
             pytrace=False,
         )
+    documents = item.stash.get(DOCUMENTS_KEY, None)
+    if documents is not None:
+        documents.settle()
+    if documents is not None and documents.received:
+        if VALIDATOR_MISSING:
+            pytest.skip(
+                f"the HTML of {len(documents.received)} page(s) was not validated: "
+                + "; ".join(VALIDATOR_MISSING)
+            )
+        errors = documents.errors()
+        if errors:
+            pytest.fail(
+                "The Nu Html Checker finds errors in the HTML of pages the test "
+                f"received:\n{errors}",
+                pytrace=False,
+            )
     return result
 
 
@@ -103,6 +138,21 @@ def _save_screenshots(item) -> list[str]:
 
 
 # --- Browser, pages and people ----------------------------------------------------
+
+
+@pytest.fixture
+def open_page(request, open_page) -> Iterator[Callable[[], Page]]:
+    """The suite's ``open_page`` (tests/browser.py), keeping the HTML documents its
+    pages receive, for the Nu Html Checker at the end of the test."""
+    documents = markup.Documents()
+    request.node.stash[DOCUMENTS_KEY] = documents
+
+    def open_() -> Page:
+        new_page = open_page()
+        documents.watch(new_page)
+        return new_page
+
+    return open_
 
 
 @pytest.fixture(autouse=True)
