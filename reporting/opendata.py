@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -28,7 +29,13 @@ from openpyxl.styles import Font
 from core.links import absolute_url
 from core.spreadsheets import CsvDictWriter, xlsx_append
 from recommendations.translations.texts import translate
-from reporting.selectors import CATEGORIES, NO_INFORMATION, StatusMatrix
+from reporting.selectors import (
+    CATEGORIES,
+    NO_INFORMATION,
+    StatusMatrix,
+    history_cycles,
+    history_updates,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class Filters:
     member_state: str | None = None  # ISO3
     recommendation: int | None = None
     theme: str | None = None  # slug
+    status: str | None = None  # a status, or no_information
 
 
 def language() -> str:
@@ -143,12 +151,15 @@ def status_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                 continue
             if filters.theme and recommendation.theme.slug != filters.theme:
                 continue
+            status = update.status if update else NO_INFORMATION
+            if filters.status and status != filters.status:
+                continue
             rows.append(
                 {
                     **_state_cells(state),
                     "recommendation": recommendation.number,
                     "theme": recommendation.theme.slug,
-                    "status": update.status if update else NO_INFORMATION,
+                    "status": status,
                     "summary": update.summary if update else "",
                     "summary_language": update.narrative_language if update else "",
                     "accepted_at": update.reviewed_at.isoformat() if update else "",
@@ -387,12 +398,109 @@ def measures_rows(matrix: StatusMatrix, filters: Filters) -> Table:
     )
 
 
+def history_rows(matrix: StatusMatrix, filters: Filters) -> Table:
+    """Each status of each cycle of the instrument as the cycle closed (so far, in
+    the open one): a row per state, recommendation and cycle that had one."""
+    cycles = history_cycles(instrument=matrix.cycle.instrument)
+    order = {cycle.pk: index for index, cycle in enumerate(cycles)}
+    rows = []
+    for update in sorted(
+        history_updates(cycles=cycles), key=lambda u: order[u.cycle_id]
+    ):
+        state, recommendation = update.member_state, update.recommendation
+        if filters.member_state and (
+            state is None or state.iso3 != filters.member_state
+        ):
+            continue
+        if filters.recommendation and recommendation.number != filters.recommendation:
+            continue
+        if filters.theme and recommendation.theme.slug != filters.theme:
+            continue
+        if filters.status and update.status != filters.status:
+            continue
+        cycle = update.cycle
+        in_cycle = urlencode({"cycle": cycle.slug})
+        if state is None:
+            page = reverse("reporting:recommendation", args=[recommendation.number])
+        else:
+            page = reverse(
+                "reporting:state-recommendation",
+                args=[state.iso3, recommendation.number],
+            )
+        rows.append(
+            {
+                **_state_cells(state),
+                "recommendation": recommendation.number,
+                "theme": recommendation.theme.slug,
+                "cycle": cycle.slug,
+                "cycle_name": translate(cycle, "name").text,
+                "cycle_name_en": cycle.name,
+                "cycle_closed_at": cycle.closed_at.isoformat()
+                if cycle.closed_at
+                else "",
+                "status": update.status,
+                "summary": update.summary,
+                "summary_language": update.narrative_language,
+                "accepted_at": update.reviewed_at.isoformat(),
+                "update_url": absolute_url(f"{page}?{in_cycle}"),
+            }
+        )
+    return Table(
+        "history",
+        str(_("Statuses across reporting cycles")),
+        str(
+            _(
+                "One row per member state, recommendation and reporting cycle with "
+                "an accepted status: the status as the cycle closed, or so far in "
+                "the open cycle. A state and recommendation missing from a cycle "
+                "had no information in it."
+            )
+        ),
+        [
+            *_state_columns(),
+            Column("recommendation", _("Number of the recommendation"), "integer"),
+            Column("theme", _("Short name of the recommendation's theme")),
+            Column("cycle", _("Short name of the reporting cycle")),
+            Column(
+                "cycle_name",
+                _(
+                    "Name of the reporting cycle, in the language of the file "
+                    "(in English where it is not translated yet)"
+                ),
+            ),
+            Column("cycle_name_en", _("Name of the reporting cycle, in English")),
+            Column(
+                "cycle_closed_at",
+                _("When the cycle closed (UTC); empty while it is open"),
+                "date",
+            ),
+            Column(
+                "status",
+                _("Status on the scale, as the cycle closed (so far, if it is open)"),
+            ),
+            Column("summary", _("Public summary of the accepted update")),
+            Column(
+                "summary_language",
+                _("Language the state wrote the summary in (it is not translated)"),
+            ),
+            Column(
+                "accepted_at",
+                _("When the Secretariat accepted the update (UTC)"),
+                "date",
+            ),
+            Column("update_url", _("Page of the published update"), "url"),
+        ],
+        rows,
+    )
+
+
 TABLES: dict[str, Callable[[StatusMatrix, Filters], Table]] = {
     "status": status_rows,
     "recommendations": recommendations_rows,
     "themes": themes_rows,
     "states": states_rows,
     "measures": measures_rows,
+    "history": history_rows,
 }
 
 

@@ -4,7 +4,7 @@ All of them in the language of their address (``/es/data/``, ``/es/feed/``).
 """
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from core.links import absolute_url
 from core.publication import public_page
 from recommendations.models import ProgressUpdate
 from reporting import opendata
+from reporting.public_forms import DataFilterForm
 from reporting.selectors import public_cycle_or_404, published_reports, status_matrix
 
 FORMATS = {
@@ -23,15 +24,6 @@ FORMATS = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def _filters(request) -> opendata.Filters:
-    number = request.GET.get("recommendation")
-    return opendata.Filters(
-        member_state=(request.GET.get("state") or "").upper() or None,
-        recommendation=int(number) if number and number.isdigit() else None,
-        theme=request.GET.get("theme") or None,
-    )
 
 
 @public_page
@@ -60,7 +52,14 @@ def download(request, name: str, extension: str):
     if build is None or extension not in FORMATS:
         raise Http404
     cycle = public_cycle_or_404(request.GET.get("cycle"))
-    table = build(status_matrix(cycle=cycle), _filters(request))
+    matrix = status_matrix(cycle=cycle)
+    filters = DataFilterForm(request.GET, matrix=matrix)
+    if not filters.is_valid():
+        return HttpResponseBadRequest(
+            "\n".join(filters.error_texts()) + "\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    table = build(matrix, filters.filters())
     now = timezone.now()
     if extension == "csv":
         body = opendata.as_csv(table)

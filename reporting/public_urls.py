@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import opendata_views, public_views
+from reporting import opendata_views, public_views, search_views
 
 app_name = "reporting"
 
@@ -20,6 +20,7 @@ urlpatterns = [
         name="state-recommendation",
     ),
     path("themes/<slug:slug>/", public_views.theme_detail, name="theme"),
+    path("search/", search_views.search, name="search"),
     path("data/", opendata_views.data_home, name="data"),
     path("data/export/", opendata_views.full_export, name="export"),
     path("data/<slug:name>.<str:extension>", opendata_views.download, name="download"),

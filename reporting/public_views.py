@@ -21,12 +21,15 @@ from recommendations.models import (
 from reporting import charts, maps
 from reporting import permissions as report_permissions
 from reporting.labels import category_labels, legend
+from reporting.public_forms import MatrixFilterForm
 from reporting.selectors import (
     NO_INFORMATION,
     hemispheric_summary,
+    matrix_selection,
     public_cycle,
     public_cycle_or_404,
-    state_history,
+    recommendation_status_history,
+    state_status_history,
     status_matrix,
 )
 
@@ -59,6 +62,8 @@ def _cells(matrix, state) -> list[dict]:
 def dashboard(request):
     cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle, details=False)
+    filters = MatrixFilterForm(request.GET, matrix=matrix)
+    selection = matrix_selection(matrix, **filters.selected())
     summary = hemispheric_summary(matrix)
     labels = category_labels()
     by_recommendation = charts.status_bars(
@@ -92,7 +97,9 @@ def dashboard(request):
             "cycle": cycle,
             "matrix": matrix,
             "summary": summary,
-            "rows": [(state, _cells(matrix, state)) for state in matrix.participating],
+            "filters": filters,
+            "filter_query": filters.query(cycle=request.GET.get("cycle")),
+            "selection": selection,
             "secretariat": [
                 (r, matrix.secretariat.get(r.pk))
                 for r in matrix.secretariat_recommendations
@@ -102,6 +109,7 @@ def dashboard(request):
             "legend": legend(),
             "labels": labels,
         },
+        status=400 if filters.errors else 200,
     )
 
 
@@ -210,7 +218,9 @@ def state_detail(request, iso3: str):
             "cycle": cycle,
             "cells": _cells(matrix, state),
             "chart": chart,
-            "history": state_history(member_state=state, before=cycle),
+            "history": state_status_history(
+                member_state=state, recommendations=matrix.state_recommendations
+            ),
             "legend": legend(),
             # Its profile as a PDF, once the cycle's report is published.
             "profiles": report_permissions.public_profiles(
@@ -306,5 +316,8 @@ def recommendation(request, number: int):
             if not item.is_for_secretariat
             else [],
             secretariat_update=matrix.secretariat.get(item.pk),
+            history=recommendation_status_history(
+                recommendation=item, states=matrix.participating
+            ),
         )
     return render(request, "recommendations/recommendation.html", context)

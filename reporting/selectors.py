@@ -10,13 +10,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import F, Func, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from recommendations.models import (
     ADVANCED_STATUSES,
     AssistanceNeed,
+    Instrument,
     Measure,
     MemberState,
     ProgressUpdate,
@@ -25,7 +27,9 @@ from recommendations.models import (
     Status,
     Theme,
 )
+from recommendations.translations.texts import Translation, translate
 from reporting.models import REPORT_LANGUAGES, ReportRun, ReportText
+from reporting.textsearch import fold
 
 NO_INFORMATION = "no_information"
 CATEGORIES = [*Status.values, NO_INFORMATION]
@@ -363,28 +367,245 @@ def public_cycle_or_404(slug: str | None) -> ReportingCycle:
     return cycle
 
 
-@dataclass(frozen=True)
-class CycleStatuses:
-    cycle: ReportingCycle
-    updates: list[ProgressUpdate]  # the state's current update per recommendation
+# --- Change over time: each status as each cycle closed ----------------------------
 
 
-def state_history(
-    *, member_state: MemberState, before: ReportingCycle
-) -> list[CycleStatuses]:
-    """A state's published statuses in the cycles before ``before``, latest first."""
-    earlier = ReportingCycle.objects.filter(period_start__lt=before.period_start)
-    updates = (
-        ProgressUpdate.objects.filter(cycle__in=earlier, member_state=member_state)
-        .current()
-        .select_related("cycle", "recommendation")
+def history_cycles(*, instrument: Instrument) -> list[ReportingCycle]:
+    """The instrument's cycles that have been opened, oldest first: the open one, and
+    those closed (a cycle made but never opened has nothing to show)."""
+    return list(
+        ReportingCycle.objects.filter(instrument=instrument)
+        .filter(Q(is_open=True) | Q(closed_at__isnull=False))
+        .order_by("period_start", "pk")
     )
-    by_cycle: dict[int, CycleStatuses] = {}
-    for update in sorted(updates, key=lambda u: u.recommendation.number):
-        by_cycle.setdefault(
-            update.cycle_id, CycleStatuses(update.cycle, [])
-        ).updates.append(update)
-    return sorted(by_cycle.values(), key=lambda c: c.cycle.period_start, reverse=True)
+
+
+def history_updates(
+    *,
+    cycles: list[ReportingCycle],
+    member_state: MemberState | None = None,
+    recommendation: Recommendation | None = None,
+) -> list[ProgressUpdate]:
+    """The status of each state on each recommendation in each of ``cycles``: the
+    latest update accepted before the cycle closed, or so far in the open cycle.
+    Public parts only (no narrative is read); one query."""
+    updates = ProgressUpdate.objects.filter(cycle__in=cycles).filter(
+        Q(cycle__is_open=True) | Q(reviewed_at__lte=F("cycle__closed_at"))
+    )
+    if member_state is not None:
+        updates = updates.filter(member_state=member_state)
+    if recommendation is not None:
+        updates = updates.filter(recommendation=recommendation)
+    # The cut-off above narrows what ``current`` ranks: the latest as the cycle closed.
+    return list(
+        updates.current()
+        .select_related("cycle", "member_state", "recommendation__theme")
+        .defer("narrative", "challenges")
+        .order_by("recommendation__number", "member_state__name_en", "cycle_id")
+    )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    subject: MemberState | Recommendation | None  # None: the OAS Secretariat
+    statuses: list[ProgressUpdate | None]  # one per cycle, in the history's order
+
+
+@dataclass(frozen=True)
+class StatusHistory:
+    """Statuses across cycles: a row per recommendation (a state's page) or per state
+    (a recommendation's page), a column per cycle, oldest first."""
+
+    cycles: list[ReportingCycle]
+    rows: list[HistoryRow]
+
+    @property
+    def has_statuses(self) -> bool:
+        return any(any(row.statuses) for row in self.rows)
+
+
+def _statuses(
+    updates: dict[tuple, ProgressUpdate], key, cycles: list[ReportingCycle]
+) -> list[ProgressUpdate | None]:
+    return [updates.get((*key, cycle.pk)) for cycle in cycles]
+
+
+def state_status_history(
+    *, member_state: MemberState, recommendations: list[Recommendation]
+) -> StatusHistory:
+    """A state's status on each of ``recommendations`` (one instrument's) per cycle."""
+    if not recommendations:
+        return StatusHistory([], [])
+    cycles = history_cycles(instrument=recommendations[0].instrument)
+    updates = {
+        (u.recommendation_id, u.cycle_id): u
+        for u in history_updates(cycles=cycles, member_state=member_state)
+    }
+    return StatusHistory(
+        cycles,
+        [HistoryRow(r, _statuses(updates, (r.pk,), cycles)) for r in recommendations],
+    )
+
+
+def recommendation_status_history(
+    *, recommendation: Recommendation, states: list[MemberState]
+) -> StatusHistory:
+    """Each state's status on a recommendation per cycle: ``states`` (the
+    participating ones) and any other that had a status; the Secretariat alone for
+    a recommendation addressed to it."""
+    cycles = history_cycles(instrument=recommendation.instrument)
+    found = history_updates(cycles=cycles, recommendation=recommendation)
+    updates = {(u.member_state_id, u.cycle_id): u for u in found}
+    if recommendation.is_for_secretariat:
+        subjects: list[MemberState | None] = [None]
+    else:
+        listed = {state.pk for state in states}
+        others = {
+            u.member_state_id: u.member_state
+            for u in found
+            if u.member_state_id is not None and u.member_state_id not in listed
+        }
+        subjects = sorted([*states, *others.values()], key=lambda s: s.name)
+    return StatusHistory(
+        cycles,
+        [
+            HistoryRow(s, _statuses(updates, (s.pk if s else None,), cycles))
+            for s in subjects
+        ],
+    )
+
+
+# --- The public matrix, filtered ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    recommendation: Recommendation
+    status: str
+    update: ProgressUpdate | None
+    matches: bool  # at the status asked for (always, when none is)
+
+
+@dataclass(frozen=True)
+class MatrixSelection:
+    """The part of the matrix a reader asked for: rows, columns, and a status."""
+
+    recommendations: list[Recommendation]
+    rows: list[tuple[MemberState, list[MatrixCell]]]
+    status: str | None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows or not self.recommendations
+
+
+def matrix_selection(
+    matrix: StatusMatrix,
+    *,
+    theme: str | None = None,
+    status: str | None = None,
+    member_state: str | None = None,
+) -> MatrixSelection:
+    """Participating states (or the one, by ISO3) by the recommendations addressed to
+    states (or a theme's, by slug). With a status, only the states and the
+    recommendations that have a cell at it, and only those cells marked."""
+    recommendations = [
+        r
+        for r in matrix.state_recommendations
+        if theme is None or r.theme.slug == theme
+    ]
+    states = [
+        s
+        for s in matrix.participating
+        if member_state is None or s.iso3 == member_state
+    ]
+    if status is not None:
+        states = [
+            s
+            for s in states
+            if any(matrix.status(s, r) == status for r in recommendations)
+        ]
+        recommendations = [
+            r
+            for r in recommendations
+            if any(matrix.status(s, r) == status for s in states)
+        ]
+    rows = [
+        (
+            state,
+            [
+                MatrixCell(
+                    r,
+                    matrix.status(state, r),
+                    matrix.update(state, r),
+                    status is None or matrix.status(state, r) == status,
+                )
+                for r in recommendations
+            ],
+        )
+        for state in states
+    ]
+    return MatrixSelection(recommendations, rows, status)
+
+
+# --- Search -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FoundRecommendation:
+    recommendation: Recommendation
+    text: Translation  # in the reader's language, or English standing in
+    short_title: Translation
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    recommendations: list[FoundRecommendation]
+    states: list[MemberState]
+    summaries: QuerySet[ProgressUpdate]  # accepted updates, newest first; paginate
+
+
+def public_search(*, query: str) -> SearchResults:
+    """Recommendations (their text and short title in the reader's language), member
+    states (by name in the reader's language, or ISO3 code) and the summaries of
+    accepted updates that contain ``query``, whatever its case and accents.
+
+    The catalogue is small and searched in Python, with its translations; summaries
+    are searched in the database: accents are ignored there on PostgreSQL only.
+    """
+    needle = fold(query)
+    found = []
+    for recommendation in (
+        Instrument.objects.current()
+        .recommendations.select_related("instrument", "theme")
+        .order_by("number")
+    ):
+        text = translate(recommendation, "text")
+        title = translate(recommendation, "short_title")
+        if needle in fold(text.text) or needle in fold(title.text):
+            found.append(FoundRecommendation(recommendation, text, title))
+    states = sorted(
+        (
+            state
+            for state in MemberState.objects.all()
+            if needle in fold(state.name) or query.strip().upper() == state.iso3
+        ),
+        key=lambda state: state.name,
+    )
+    summaries = ProgressUpdate.objects.accepted().exclude(summary="")
+    if connection.vendor == "postgresql":
+        summaries = summaries.annotate(
+            folded_summary=Func(F("summary"), function="unaccent")
+        ).filter(folded_summary__icontains=Func(Value(query), function="unaccent"))
+    else:
+        summaries = summaries.filter(summary__icontains=query)
+    summaries = (
+        summaries.select_related("member_state", "recommendation", "cycle")
+        .defer("narrative", "challenges")
+        .order_by("-reviewed_at", "-pk")
+    )
+    return SearchResults(query, found, states, summaries)
 
 
 # --- Reports (reporting.models) -----------------------------------------------------
