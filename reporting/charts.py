@@ -444,7 +444,7 @@ def _legend(
         parts.append(_legend_entry(key, label, x, top, layout))
         x += entry_width + 16
     height = int((line + 1) * layout.line_height * 1.5)
-    return "".join(parts), height
+    return _element("g", {"class": "chart-legend"}, "".join(parts)), height
 
 
 def _legend_entry(key: str, label: str, x: float, top: float, layout: _Layout) -> str:

@@ -23,17 +23,23 @@ Segment = tuple[Point, Point]
 
 GEOMETRY = Path(__file__).with_name("geo") / "americas.json"
 
-# Sequential ColorBrewer Blues, then the two states outside the scale; the site
-# stylesheet mirrors them. Another legend class falls back to the neutral grey.
+# Sequential ColorBrewer Blues (its six-class scale without the palest), so even the
+# lowest bucket is plainly blue; then the two states outside the scale. "No
+# information" is hatched, never a pale tint a reader could take for a low share.
+# The site stylesheet mirrors the solid fills. Another legend class falls back to the
+# hatch.
 FILLS: Mapping[str, str] = {
-    "bin-1": "#eff3ff",
-    "bin-2": "#bdd7e7",
+    "bin-1": "#c6dbef",
+    "bin-2": "#9ecae1",
     "bin-3": "#6baed6",
     "bin-4": "#3182bd",
     "bin-5": "#08519c",
-    "no-information": "#f2f2f2",
+    "no-information": "#ffffff",
     "not-participating": "#9e9e9e",
 }
+HATCHED = frozenset({"no-information"})
+HATCH_INK = "#767676"  # 4.5:1 on white: the hatch shows on screen and on paper
+HATCH_SPACING = 8.0
 # States not given a cell look like "no information", and are not links.
 NO_CELL_CLASS = "no-information"
 BORDER = "#4a5360"  # 7.6:1 on white, so light states keep a visible outline
@@ -161,22 +167,27 @@ def render_americas_map(
     description: str,
     legend: Sequence[LegendEntry],
     id_prefix: str = "americas-map",
+    legend_inside: bool = True,
 ) -> SafeString:
     """The map, one link per state with a cell and an ``href``, in name order.
 
     Keyboard order follows the labels, which start with the state's name, so it
     matches the table of states beside the map. A map with links is a group, not
     an image: ``role="img"`` would hide the links from assistive technology.
+    Without ``legend_inside`` the page gives the legend, which a phone shrinks to
+    a few pixels inside the drawing.
     """
     if not ID_PREFIX.fullmatch(id_prefix):
         raise ValueError(f"id_prefix {id_prefix!r} is not a valid HTML id.")
     _check(cells, legend)
     geo = atlas()
     absent = [
-        _state(iso3, geo, None) for iso3 in sorted(geo.shapes) if iso3 not in cells
+        _state(iso3, geo, None, id_prefix)
+        for iso3 in sorted(geo.shapes)
+        if iso3 not in cells
     ]
     present = [
-        _state(cell.iso3, geo, cell)
+        _state(cell.iso3, geo, cell, id_prefix)
         for cell in sorted(cells.values(), key=lambda c: (_sort_key(c.label), c.iso3))
     ]
     states = _element(
@@ -206,8 +217,9 @@ def render_americas_map(
         },
         _element("title", {"id": title_id}, escape(title))
         + _element("desc", {"id": desc_id}, escape(description))
+        + _hatch(id_prefix)
         + states
-        + _legend(legend, geo.view_box),
+        + (_legend(legend, geo.view_box, id_prefix) if legend_inside else ""),
     )
     return mark_safe(markup)  # noqa: S308 - every text and attribute is escaped
 
@@ -225,30 +237,80 @@ def _check(cells: Mapping[str, MapCell], legend: Sequence[LegendEntry]) -> None:
             raise ValueError(f"Cell {key!r} has a class the legend lacks.")
 
 
-def _state(iso3: str, geo: Atlas, cell: MapCell | None) -> str:
-    """A state's outline, and its marker if small, wrapped as link, image or decor."""
+def fill(css_class: str, id_prefix: str) -> str:
+    """A class's colour, or the hatch for "no information" and unknown classes."""
+    if css_class in HATCHED or css_class not in FILLS:
+        return f"url(#{id_prefix}-hatch)"
+    return FILLS[css_class]
+
+
+def _hatch(id_prefix: str) -> str:
+    """Grey diagonal lines on white, drawn in one tile whose corners join up."""
+    size = HATCH_SPACING
+    lines = "".join(
+        _element(
+            "line",
+            {
+                "x1": x1,
+                "y1": y1,
+                "x2": x2,
+                "y2": y2,
+                "stroke": HATCH_INK,
+                "stroke-width": 1.5,
+            },
+        )
+        for x1, y1, x2, y2 in (
+            (0, size, size, 0),
+            (-size / 4, size / 4, size / 4, -size / 4),
+            (size * 3 / 4, size * 5 / 4, size * 5 / 4, size * 3 / 4),
+        )
+    )
+    background = _element(
+        "rect",
+        {"width": size, "height": size, "fill": FILLS[NO_CELL_CLASS]},
+    )
+    pattern = _element(
+        "pattern",
+        {
+            "id": f"{id_prefix}-hatch",
+            "width": size,
+            "height": size,
+            "patternUnits": "userSpaceOnUse",
+        },
+        background + lines,
+    )
+    return _element("defs", {}, pattern)
+
+
+def _state(iso3: str, geo: Atlas, cell: MapCell | None, id_prefix: str) -> str:
+    """A state's outline, and its marker if small, wrapped as link, image or decor.
+
+    A marked state's code is written beside its marker, so its accessible name
+    carries the code too: a name that holds the visible text (WCAG 2.5.3).
+    """
     css_class = cell.css_class if cell else NO_CELL_CLASS
-    fill = FILLS.get(css_class, FILLS[NO_CELL_CLASS])
+    fill_value = fill(css_class, id_prefix)
     shape = _element(
         "path",
         {
             "class": f"map-state map-state--{css_class}",
             "d": geo.shapes[iso3].d,
-            "fill": fill,
+            "fill": fill_value,
         },
     )
     marker = geo.markers.get(iso3)
     if marker:
-        shape += _marker(iso3, marker, css_class, fill)
+        shape += _marker(iso3, marker, css_class, fill_value)
     if cell is None:
         return _element("g", {"aria-hidden": "true"}, shape)
-    tooltip = _element("title", {}, escape(cell.label))
+    name = f"{cell.label} ({iso3})" if marker else cell.label
+    tooltip = _element("title", {}, escape(name))
     if cell.href is None:
-        return _element("g", {"role": "img", "aria-label": cell.label}, tooltip + shape)
-    return _element("a", {"href": cell.href, "aria-label": cell.label}, tooltip + shape)
+        return _element("g", {"role": "img", "aria-label": name}, tooltip + shape)
+    return _element("a", {"href": cell.href, "aria-label": name}, tooltip + shape)
 
 
-def _marker(iso3: str, marker: Marker, css_class: str, fill: str) -> str:
+def _marker(iso3: str, marker: Marker, css_class: str, fill_value: str) -> str:
     """Leader line, circle and alpha-3 code; a clear box makes the row clickable.
 
     The code, not the name, is written: it reads the same in the four languages.
@@ -282,7 +344,7 @@ def _marker(iso3: str, marker: Marker, css_class: str, fill: str) -> str:
                 "cx": marker.x,
                 "cy": marker.y,
                 "r": MARKER_RADIUS,
-                "fill": fill,
+                "fill": fill_value,
             },
         )
         + _element(
@@ -300,7 +362,9 @@ def _marker(iso3: str, marker: Marker, css_class: str, fill: str) -> str:
 
 
 def _legend(
-    legend: Sequence[LegendEntry], view_box: tuple[float, float, float, float]
+    legend: Sequence[LegendEntry],
+    view_box: tuple[float, float, float, float],
+    id_prefix: str,
 ) -> str:
     """Swatches in the bottom-left corner, over the Pacific, one entry a row."""
     min_x, min_y, _, height = view_box
@@ -319,7 +383,7 @@ def _legend(
                     "y": y,
                     "width": swatch,
                     "height": swatch,
-                    "fill": FILLS.get(entry.css_class, FILLS[NO_CELL_CLASS]),
+                    "fill": fill(entry.css_class, id_prefix),
                     "stroke": BORDER,
                 },
             )

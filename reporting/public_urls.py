@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import opendata_views, public_views, search_views
+from reporting import embed_views, opendata_views, public_views, search_views
 
 app_name = "reporting"
 
@@ -25,4 +25,37 @@ urlpatterns = [
     path("data/export/", opendata_views.full_export, name="export"),
     path("data/<slug:name>.<str:extension>", opendata_views.download, name="download"),
     path("feed/", opendata_views.feed, name="feed"),
+    # Each chart and the map as an SVG or PNG file, and as an embed for other sites.
+    *(
+        route
+        for figure, prefix, embed_prefix in [
+            ("map", "status/map", "embed/map/"),
+            (
+                "dashboard-chart",
+                "status/charts/<slug:name>",
+                "embed/charts/<slug:name>/",
+            ),
+            ("theme-chart", "themes/<slug:slug>/chart", "embed/themes/<slug:slug>/"),
+            ("state-chart", "states/<str:iso3>/chart", "embed/states/<str:iso3>/"),
+            (
+                "recommendation-chart",
+                "recommendations/<int:number>/chart",
+                "embed/recommendations/<int:number>/",
+            ),
+        ]
+        for route in (
+            path(
+                f"{prefix}.<str:extension>",
+                embed_views.download,
+                {"figure": figure},
+                name=f"{figure}-download",
+            ),
+            path(
+                embed_prefix,
+                embed_views.embed,
+                {"figure": figure},
+                name=f"{figure}-embed",
+            ),
+        )
+    ),
 ]

@@ -6,9 +6,6 @@ for visitors without a session and revalidated with an ETag (core.publication).
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from core.publication import public_page
 from recommendations import selectors as catalogue
@@ -18,7 +15,7 @@ from recommendations.models import (
     Recommendation,
     Theme,
 )
-from reporting import charts, maps
+from reporting import figures
 from reporting import permissions as report_permissions
 from reporting.labels import category_labels, legend
 from reporting.public_forms import MatrixFilterForm
@@ -32,19 +29,6 @@ from reporting.selectors import (
     state_status_history,
     status_matrix,
 )
-
-MAP_BINS = [0.2, 0.4, 0.6, 0.8]
-
-
-def _recommendation_rows(matrix, recommendations) -> list[charts.ChartRow]:
-    return [
-        charts.ChartRow(
-            label=r.numbered_title,
-            counts=matrix.counts_for_recommendation(r),
-            href=r.get_absolute_url(),
-        )
-        for r in recommendations
-    ]
 
 
 def _cells(matrix, state) -> list[dict]:
@@ -66,30 +50,7 @@ def dashboard(request):
     selection = matrix_selection(matrix, **filters.selected())
     summary = hemispheric_summary(matrix)
     labels = category_labels()
-    by_recommendation = charts.status_bars(
-        rows=_recommendation_rows(matrix, matrix.state_recommendations),
-        title=_("Status of the participating states, by recommendation"),
-        description=charts.status_summary(summary.counts, labels),
-        category_labels=labels,
-        id_prefix="chart-recommendations",
-    )
-    by_theme = charts.status_bars(
-        rows=[
-            charts.ChartRow(
-                label=str(row.theme.translated.title),
-                counts=row.counts,
-                href=reverse("reporting:theme", args=[row.theme.slug]),
-            )
-            for row in matrix.themes()
-            if row.counts
-        ],
-        title=_("Status by theme"),
-        description=_(
-            "Each bar adds up the statuses of all the theme's recommendations."
-        ),
-        category_labels=labels,
-        id_prefix="chart-themes",
-    )
+    chosen = bool(request.GET.get("cycle"))
     return render(
         request,
         "reporting/public/dashboard.html",
@@ -104,8 +65,10 @@ def dashboard(request):
                 (r, matrix.secretariat.get(r.pk))
                 for r in matrix.secretariat_recommendations
             ],
-            "chart_recommendations": by_recommendation,
-            "chart_themes": by_theme,
+            "chart_recommendations": figures.dashboard_chart(
+                matrix, "recommendations", chosen=chosen
+            ),
+            "chart_themes": figures.dashboard_chart(matrix, "themes", chosen=chosen),
             "legend": legend(),
             "labels": labels,
         },
@@ -113,65 +76,15 @@ def dashboard(request):
     )
 
 
-def _map_class(matrix, state) -> str:
-    if not state.participating:
-        return "not-participating"
-    if not matrix.reported(state):
-        return "no-information"
-    share = matrix.advanced_share_of_state(state)
-    return f"bin-{sum(share >= edge for edge in MAP_BINS) + 1}"
-
-
 @public_page
 def status_map(request):
     cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle, details=False)
-    rows, cells = [], {}
-    for state in matrix.states:
-        css_class = _map_class(matrix, state)
-        share = matrix.advanced_share_of_state(state)
-        if css_class == "not-participating":
-            text = _("%(state)s: not participating") % {"state": state.name}
-        elif css_class == "no-information":
-            text = _("%(state)s: no information") % {"state": state.name}
-        else:
-            text = _("%(state)s: %(share)s%% largely or fully implemented") % {
-                "state": state.name,
-                "share": round(share * 100),
-            }
-        href = reverse("reporting:state", args=[state.iso3])
-        cells[state.iso3] = maps.MapCell(state.iso3, text, css_class, href)
-        rows.append({"state": state, "class": css_class, "share": share, "text": text})
-    legend_entries = [
-        maps.LegendEntry(f"bin-{i + 1}", label)
-        for i, label in enumerate(
-            [
-                pgettext("share", "under 20%"),
-                pgettext("share", "20% to 39%"),
-                pgettext("share", "40% to 59%"),
-                pgettext("share", "60% to 79%"),
-                pgettext("share", "80% or more"),
-            ]
-        )
-    ] + [
-        maps.LegendEntry("no-information", _("No information")),
-        maps.LegendEntry("not-participating", _("Not participating")),
-    ]
-    svg = maps.render_americas_map(
-        cells=cells,
-        title=_("Share of recommendations largely or fully implemented, by state"),
-        description=_(
-            "A map of the Americas. Each member state is coloured by the share of the "
-            "21 recommendations addressed to states that it has largely or fully "
-            "implemented. The table after the map gives the same figures."
-        ),
-        legend=legend_entries,
-    )
-    rows.sort(key=lambda row: row["state"].name)
+    figure = figures.americas_map(matrix, chosen=bool(request.GET.get("cycle")))
     return render(
         request,
         "reporting/public/map.html",
-        {"cycle": cycle, "map": svg, "rows": rows, "matrix": matrix},
+        {"cycle": cycle, "figure": figure, "rows": figure.rows, "matrix": matrix},
     )
 
 
@@ -199,17 +112,7 @@ def state_detail(request, iso3: str):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
     cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle, details=False)
-    labels = category_labels()
-    counts = matrix.counts_for_state(state)
-    chart = charts.status_bar(
-        counts=counts,
-        title=_("%(state)s: statuses on the 21 recommendations")
-        % {"state": state.name},
-        description=charts.status_summary(counts, labels),
-        category_labels=labels,
-        id_prefix="chart-state",
-        legend=True,
-    )
+    figure = figures.state_chart(matrix, state, chosen=bool(request.GET.get("cycle")))
     return render(
         request,
         "reporting/public/state_detail.html",
@@ -217,7 +120,8 @@ def state_detail(request, iso3: str):
             "state": state,
             "cycle": cycle,
             "cells": _cells(matrix, state),
-            "chart": chart,
+            "chart": figure.svg,
+            "figure": figure,
             "history": state_status_history(
                 member_state=state, recommendations=matrix.state_recommendations
             ),
@@ -265,14 +169,7 @@ def theme_detail(request, slug: str):
     theme = get_object_or_404(Theme, instrument=cycle.instrument, slug=slug)
     matrix = status_matrix(cycle=cycle, details=False)
     recommendations = [r for r in matrix.recommendations if r.theme_id == theme.pk]
-    labels = category_labels()
-    chart = charts.status_bars(
-        rows=_recommendation_rows(matrix, recommendations),
-        title=_("Status of the participating states, by recommendation"),
-        description=charts.status_summary(matrix.counts_for(recommendations), labels),
-        category_labels=labels,
-        id_prefix="chart-theme",
-    )
+    figure = figures.theme_chart(matrix, theme, chosen=bool(request.GET.get("cycle")))
     return render(
         request,
         "reporting/public/theme_detail.html",
@@ -280,7 +177,8 @@ def theme_detail(request, slug: str):
             "cycle": cycle,
             "theme": theme,
             "recommendations": recommendations,
-            "chart": chart,
+            "chart": figure.svg,
+            "figure": figure,
             "matrix": matrix,
         },
     )
@@ -298,18 +196,11 @@ def recommendation(request, number: int):
     cycle = public_cycle()
     if cycle is not None:
         matrix = status_matrix(cycle=cycle, details=False)
-        labels = category_labels()
-        counts = matrix.counts_for_recommendation(item)
+        figure = figures.recommendation_chart(matrix, item)
         context.update(
             cycle=cycle,
-            chart=charts.status_bar(
-                counts=counts,
-                title=_("Status of the participating states"),
-                description=charts.status_summary(counts, labels),
-                category_labels=labels,
-                id_prefix="chart-recommendation",
-                legend=True,
-            ),
+            chart=figure.svg,
+            figure=figure,
             states=[
                 (state, matrix.update(state, item)) for state in matrix.participating
             ]

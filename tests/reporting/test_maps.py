@@ -13,12 +13,12 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from reporting.maps import (
-    FILLS,
     GEOMETRY,
     SMALL_STATE_SIZE,
     LegendEntry,
     MapCell,
     atlas,
+    fill,
     render_americas_map,
     segments_cross,
 )
@@ -103,7 +103,11 @@ def test_every_state_with_a_cell_becomes_one_link_with_its_label_and_href():
     root = parse(draw(cells))
 
     found = {a.get("href"): a.get("aria-label") for a in links(root)}
-    assert found == {c.href: c.label for c in cells}
+    # A marked state's name holds the code written beside its marker.
+    assert found == {
+        c.href: f"{c.label} ({c.iso3})" if c.iso3 in atlas().markers else c.label
+        for c in cells
+    }
     for a in links(root):
         assert a.find(f"{SVG}title").text == a.get("aria-label")
         assert len(a.findall(f"{SVG}path")) == 1
@@ -116,7 +120,7 @@ def test_keyboard_order_follows_the_names_ignoring_accents():
 
     order = [a.get("aria-label") for a in links(parse(draw(cells)))]
 
-    assert order == ["Équateur", "États-Unis", "Grenade", "Pérou"]
+    assert order == ["Équateur", "États-Unis", "Grenade (GRD)", "Pérou"]
 
 
 def test_states_without_a_cell_are_drawn_as_no_information_without_a_link():
@@ -127,7 +131,7 @@ def test_states_without_a_cell_are_drawn_as_no_information_without_a_link():
     assert len(paths) == 35
     absent = [p for p in paths if "map-state--no-information" in p.get("class")]
     assert len(absent) == 33
-    assert {p.get("fill") for p in absent} == {FILLS["no-information"]}
+    assert {p.get("fill") for p in absent} == {"url(#americas-map-hatch)"}
     hidden = root.findall(f".//{SVG}g[@aria-hidden='true']")
     assert len(hidden) == 33
 
@@ -252,7 +256,7 @@ def test_every_shape_has_a_class_and_a_fill_fallback():
 
     for shape in [*root.iter(f"{SVG}path"), *root.iter(f"{SVG}circle")]:
         css_class = shape.get("class").split()[1].removeprefix("map-state--")
-        assert shape.get("fill") == FILLS[css_class]
+        assert shape.get("fill") == fill(css_class, "americas-map")
 
 
 @pytest.mark.parametrize(
