@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -61,6 +62,23 @@ def review_queue(request):
         "recommendations/review_queue.html",
         {"cycle": cycle, "form": form, "rows": rows, "now": timezone.now()},
     )
+
+
+@login_required
+def review_detail(request, pk: int):
+    """A submitted update with what the reviewer weighs it against: the
+    recommendation, the state's previously accepted update and what changed since.
+    Only the review's own actions: withdrawing or editing is the update page's."""
+    update = permissions.get_update_for(request.user, pk)
+    _require_reviewer(request.user)
+    prefetch_related_objects([update], "measures", "assistance_needs", "evidence")
+    context = _detail_context(request, update)
+    allowed = context["actions"]
+    context["actions"] = permissions.Actions(
+        read_in_full=allowed.read_in_full, review=allowed.review
+    )
+    context["review"] = selectors.review_context(update=update)
+    return render(request, "recommendations/review_detail.html", context)
 
 
 @login_required

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
+from recommendations.diffs import UpdateDiff, update_diff
 from recommendations.models import (
     GoodPracticeMark,
     Instrument,
@@ -20,7 +21,7 @@ from recommendations.models import (
     UpdateEvent,
     Visibility,
 )
-from recommendations.services import diff_snapshots
+from recommendations.services import diff_snapshots, snapshot
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,48 @@ def latest_return(update: ProgressUpdate) -> UpdateEvent | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def previous_accepted(update: ProgressUpdate) -> ProgressUpdate | None:
+    """The state's accepted update on the recommendation before this one, in this
+    cycle or an earlier one: its status when this update was written. With its cycle,
+    reviewer, measures and evidence."""
+    earlier = (
+        ProgressUpdate.objects.accepted()
+        .filter(
+            member_state_id=update.member_state_id,
+            recommendation_id=update.recommendation_id,
+            cycle__period_start__lte=update.cycle.period_start,
+        )
+        .exclude(pk=update.pk)
+    )
+    if update.review_state == ReviewState.ACCEPTED:
+        earlier = earlier.filter(reviewed_at__lt=update.reviewed_at)
+    return (
+        earlier.select_related("cycle", "reviewed_by")
+        .prefetch_related("measures", "assistance_needs", "evidence")
+        .order_by("-reviewed_at", "-pk")
+        .first()
+    )
+
+
+@dataclass
+class ReviewContext:
+    """What a reviewer weighs an update against."""
+
+    previous: ProgressUpdate | None  # the state's previously accepted update
+    changes: UpdateDiff | None  # what changed since it
+    last_return: UpdateEvent | None  # the Secretariat's latest return, if any
+
+
+def review_context(*, update: ProgressUpdate) -> ReviewContext:
+    """The previously accepted update, what changed since, and the latest return.
+    Prefetch the update's measures, needs and evidence: the page shows them too."""
+    previous = previous_accepted(update)
+    changes = None
+    if previous is not None:
+        changes = update_diff(snapshot(previous), snapshot(update))
+    return ReviewContext(previous, changes, latest_return(update))
 
 
 def update_timeline(*, update: ProgressUpdate) -> list[dict]:
