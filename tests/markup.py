@@ -14,6 +14,7 @@ tests/environment.py reports Java or vnu.jar missing ("java", "vnu").
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import http.client
 import json
@@ -25,6 +26,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
+
+from tests import environment
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Response
@@ -78,6 +83,7 @@ class Checker:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+        atexit.register(self.stop)  # whichever conftest started it
 
     def _wait_until_ready(self) -> None:
         if self.ready:
@@ -149,6 +155,37 @@ class Checker:
 
 
 CHECKER = Checker()
+
+
+def checker_missing() -> list[str]:
+    """Why the checker cannot run here (Java or vnu.jar missing); empty if it can."""
+    return [
+        environment.MISSING_WHY[service]
+        for service in ("java", "vnu")
+        if not environment.SERVICES[service]
+    ]
+
+
+def check(documents: Documents) -> None:
+    """Fail the test on an error in the documents its pages received; without Java,
+    skip it (the test passed, its HTML unchecked), a failure under
+    PORTAL_REQUIRE_SERVICES as every skip is."""
+    documents.settle()
+    if not documents.received:
+        return
+    missing = checker_missing()
+    if missing:
+        pytest.skip(
+            f"the HTML of {len(documents.received)} page(s) was not validated: "
+            + "; ".join(missing)
+        )
+    errors = documents.errors()
+    if errors:
+        pytest.fail(
+            "The Nu Html Checker finds errors in the HTML of pages the test "
+            f"received:\n{errors}",
+            pytrace=False,
+        )
 
 
 def is_error(message: dict) -> bool:

@@ -8,7 +8,7 @@
 Axe checks the page as it is now (after any clicks or scripts), so call it again after
 a change that shows new content. HTML validity is checked without a call: conftest.py
 records every HTML document the test's pages receive and runs the Nu Html Checker on
-them (tests/e2e/markup.py).
+them (tests/markup.py).
 """
 
 from __future__ import annotations

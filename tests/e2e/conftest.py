@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests import environment, markup
+from tests import markup
 from tests.browser import PAGES_KEY, PROBLEMS_KEY
 from tests.pdf import minimal_pdf
 
@@ -39,11 +39,6 @@ E2E_DIR = Path(__file__).resolve().parent
 
 ARTIFACTS_KEY = pytest.StashKey[Path]()
 DOCUMENTS_KEY = pytest.StashKey[markup.Documents]()
-VALIDATOR_MISSING = [
-    environment.MISSING_WHY[service]
-    for service in ("java", "vnu")
-    if not environment.SERVICES[service]
-]
 
 
 # --- Marking and reporting --------------------------------------------------------
@@ -56,13 +51,9 @@ def pytest_collection_modifyitems(config, items):
         if E2E_DIR in item.path.resolve().parents:
             item.add_marker(pytest.mark.browser)
             browsing = True
-    if browsing and not VALIDATOR_MISSING:
+    if browsing and not markup.checker_missing():
         # Its slow start overlaps the test database's creation.
         markup.CHECKER.start()
-
-
-def pytest_unconfigure(config):
-    markup.CHECKER.stop()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -77,20 +68,7 @@ def pytest_runtest_call(item):
         )
     documents = item.stash.get(DOCUMENTS_KEY, None)
     if documents is not None:
-        documents.settle()
-    if documents is not None and documents.received:
-        if VALIDATOR_MISSING:
-            pytest.skip(
-                f"the HTML of {len(documents.received)} page(s) was not validated: "
-                + "; ".join(VALIDATOR_MISSING)
-            )
-        errors = documents.errors()
-        if errors:
-            pytest.fail(
-                "The Nu Html Checker finds errors in the HTML of pages the test "
-                f"received:\n{errors}",
-                pytrace=False,
-            )
+        markup.check(documents)
     return result
 
 

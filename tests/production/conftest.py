@@ -5,7 +5,8 @@ when gunicorn, Caddy, redis-server, certutil, PostgreSQL or Chromium is missing,
 fails it under ``PORTAL_REQUIRE_SERVICES``). ``stack`` (tests/production/stack.py)
 is the running stack; the tests reach it over HTTPS only, as a visitor does. When a
 test fails, the end of each process's log is printed, and a screenshot of each of
-its pages saved.
+its pages saved. The HTML of every page its browser receives must pass the Nu Html
+Checker (tests/markup.py), as in tests/e2e.
 
 Fixtures: ``stack`` (``stack.client()`` is a visitor with no cookies,
 ``stack.sign_in(username)`` one signed in through the login form),
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests import environment
+from tests import environment, markup
 from tests.browser import CHROMIUM_ARGS, PageProblems
 from tests.production.stack import Stack
 
@@ -35,14 +36,28 @@ HERE = Path(__file__).resolve().parent
 STACK_KEY = pytest.StashKey[Stack]()
 PAGES_KEY = pytest.StashKey["list[Page]"]()
 PROBLEMS_KEY = pytest.StashKey[PageProblems]()
+DOCUMENTS_KEY = pytest.StashKey[markup.Documents]()
 TIMEOUT_MS = 15_000
 
 
 def pytest_collection_modifyitems(config, items):
     # A conftest hook sees the whole session's items: mark only this folder's.
+    deployed = False
     for item in items:
         if HERE in item.path.resolve().parents:
             item.add_marker(pytest.mark.production)
+            deployed = True
+    if deployed and not markup.checker_missing():
+        markup.CHECKER.start()  # its slow start overlaps the stack's
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    documents = item.stash.get(DOCUMENTS_KEY, None)
+    if documents is not None:
+        markup.check(documents)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -129,6 +144,8 @@ def open_page(request, trusted_chromium, stack) -> Iterator[Callable[[], Page]]:
     request.node.stash[PROBLEMS_KEY] = problems
     pages: list[Page] = []
     request.node.stash[PAGES_KEY] = pages
+    documents = markup.Documents()
+    request.node.stash[DOCUMENTS_KEY] = documents
     contexts = []
 
     def open_() -> Page:
@@ -139,6 +156,7 @@ def open_page(request, trusted_chromium, stack) -> Iterator[Callable[[], Page]]:
         contexts.append(context)
         page = context.new_page()
         problems.watch(page)
+        documents.watch(page)
         pages.append(page)
         return page
 
