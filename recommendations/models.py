@@ -1063,3 +1063,50 @@ class GoodPracticeMark(models.Model):
     @property
     def is_live(self) -> bool:
         return self.unmarked_at is None
+
+
+# --- Reminders the Secretariat sends by hand from coverage (see notifications) -------
+
+
+class FollowUpReminder(models.Model):
+    """A reminder a person of the Secretariat sent a state's focal points from the
+    coverage page, outside the deadline reminders of beat.
+
+    ``day`` is the date in the portal's time zone; its unique constraint is what keeps
+    a state from being reminded twice a day, even by two clicks at the same moment.
+    """
+
+    cycle = models.ForeignKey(
+        ReportingCycle,
+        on_delete=models.CASCADE,
+        related_name="follow_up_reminders",
+        verbose_name=_("reporting cycle"),
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.CASCADE,
+        related_name="follow_up_reminders",
+        verbose_name=_("member state"),
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent"))
+    day = models.DateField(_("day, in the portal's time zone"))
+
+    class Meta:
+        verbose_name = _("reminder sent from coverage")
+        verbose_name_plural = _("reminders sent from coverage")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_state", "day"],
+                name="one_follow_up_reminder_per_state_and_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_state} · {self.day}"
