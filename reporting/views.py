@@ -180,10 +180,8 @@ def generate(request, iso3: str | None = None):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_page(back, cycle))
-    messages.success(
-        request,
-        _("The report is queued. This page shows its progress; you may leave it."),
-    )
+    # No flash message: the run's page says where the run stands, and keeps saying
+    # it as the run moves on, where a "queued" message would stay behind.
     return redirect(run)
 
 

@@ -13,6 +13,8 @@
     var percent = root.querySelector("[data-report-percent]");
     var message = root.querySelector("[data-report-message]");
     var refresh = root.querySelector("[data-report-refresh]");
+    var state = root.querySelector("[data-report-state]");
+    var stage = root.querySelector("[data-report-stage]");
     var failures = 0;
 
     function show(status) {
@@ -25,6 +27,14 @@
       }
       message.className =
         "report-run__message report-run__message--" + status.state;
+      // The facts below say the same: queued, running, succeeded or failed.
+      if (state) {
+        state.textContent = status.state_label;
+        state.className = "report-state report-state--" + status.state;
+      }
+      if (stage) {
+        stage.textContent = status.finished ? "" : " · " + status.stage_label;
+      }
     }
 
     function finish(status) {
