@@ -398,3 +398,17 @@ class GoodPracticeForm(forms.Form):
             "language of the narrative. The public summary is suggested; you may "
             "quote a passage of the narrative instead."
         ) % {"limit": EXCERPT_MAX_CHARS}
+
+
+class FollowUpReminderForm(forms.Form):
+    """The states to remind now, chosen on the coverage page by their codes."""
+
+    states = forms.ModelMultipleChoiceField(
+        label=_("States to remind"),
+        queryset=MemberState.objects.filter(participating=True),
+        to_field_name="iso3",
+        error_messages={
+            "required": _("Choose at least one state to remind."),
+            "invalid_choice": _("%(value)s is not a participating member state."),
+        },
+    )

@@ -13,19 +13,22 @@ the claim is released and the task retries; when a worker dies mid-send, the cla
 stays and the email is not sent again, since it may have gone out. A reminder is
 claimed in the same way one level up: its ``Reminder`` row, unique per cycle, state and
 step, is inserted before any email is written, so a second beat run finds it and stops.
+A reminder the Secretariat sends by hand from the coverage page is claimed by its
+``FollowUpReminder`` row, unique per state and day.
 """
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from celery import current_app
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -38,6 +41,7 @@ from accounts.models import User
 from core.links import absolute_url
 from recommendations import permissions
 from recommendations.models import (
+    FollowUpReminder,
     MemberState,
     Notification,
     ProgressUpdate,
@@ -425,6 +429,115 @@ def _compose_digest(
                 % {"days": step, "count": len(rows)}
             ),
             "body": render_to_string("portal/emails/reminder_digest.txt", context),
+            "link": link,
+        }
+
+
+# --- Reminders sent by hand from the coverage page --------------------------------
+
+
+@dataclass
+class FollowUp:
+    """What came of a reminder sent from coverage: the states reminded, and those
+    refused, by reason."""
+
+    sent: list[FollowUpReminder] = field(default_factory=list)
+    reminded_today: list[MemberState] = field(default_factory=list)
+    nothing_missing: list[MemberState] = field(default_factory=list)
+    no_focal_point: list[MemberState] = field(default_factory=list)
+
+
+def portal_day(moment: datetime):
+    """The date of ``moment`` in the portal's time zone: a reminder's day."""
+    return timezone.localdate(moment, ZoneInfo(settings.PORTAL_TIME_ZONE))
+
+
+def follow_up_reminders_send(
+    *,
+    actor: User,
+    cycle: ReportingCycle,
+    member_states: list[MemberState],
+    now: datetime | None = None,
+) -> FollowUp:
+    """Remind the focal points of each chosen state now, by email and in the portal.
+
+    A state is reminded once a day at most (in the portal's time zone): the
+    ``FollowUpReminder`` row goes in first, in the same transaction as its emails,
+    and its unique constraint refuses a second one, even from a click at the same
+    moment. A state that has nothing left to submit, or nobody to remind, is refused.
+    """
+    if not permissions.can_follow_up(actor):
+        raise PermissionDenied
+    now = now or timezone.now()
+    day = portal_day(now)
+    behind = {row.member_state.pk: row for row in states_behind(cycle=cycle)}
+    focal_points = focal_points_by_state(member_states)
+    outcome = FollowUp()
+    for state in member_states:
+        row = behind.get(state.pk)
+        recipients = focal_points.get(state.pk, [])
+        if row is None:
+            outcome.nothing_missing.append(state)
+            continue
+        if not recipients:
+            outcome.no_focal_point.append(state)
+            continue
+        try:
+            with transaction.atomic():
+                reminder = FollowUpReminder.objects.create(
+                    cycle=cycle, member_state=state, sent_by=actor, sent_at=now, day=day
+                )
+                written = Notification.objects.bulk_create(
+                    Notification(
+                        recipient=user,
+                        kind=Kind.REMINDER,
+                        **_compose_follow_up(
+                            user, cycle=cycle, behind=row, actor=actor, now=now
+                        ),
+                    )
+                    for user in recipients
+                )
+        except IntegrityError:
+            outcome.reminded_today.append(state)
+            continue
+        _deliver_later(written)
+        outcome.sent.append(reminder)
+    return outcome
+
+
+def _compose_follow_up(
+    user: User, *, cycle: ReportingCycle, behind: Behind, actor: User, now: datetime
+):
+    with translation.override(_language_of(user)):
+        state = behind.member_state
+        link = absolute_url(reverse("recommendations:dashboard", args=[state.iso3]))
+        context = {
+            "user": user,
+            "cycle": cycle,
+            "cycle_name": translate(cycle, "name"),
+            "state": state.name,
+            "sender": actor.get_full_name() or actor.get_username(),
+            "deadline": _deadline_text(behind.deadline, cycle.zone),
+            "passed": behind.deadline <= now,
+            "extended": behind.deadline != cycle.deadline,
+            "missing": behind.missing,
+            "numbers": ", ".join(str(number) for number in behind.missing),
+            "link": link,
+            "questionnaire": absolute_url(
+                reverse("recommendations:questionnaire", args=[state.iso3])
+            ),
+        }
+        return {
+            "email": user.email,
+            "language": translation.get_language(),
+            "subject": _subject(
+                _(
+                    "Reminder from the Secretariat: %(state)s has recommendations to "
+                    "report on"
+                )
+                % {"state": state.name}
+            ),
+            "body": render_to_string("portal/emails/follow_up_reminder.txt", context),
             "link": link,
         }
 

@@ -115,6 +115,13 @@ def can_manage_cycles(user) -> bool:
     return _active(user) and user.has_perm(MANAGE_CYCLES)
 
 
+def can_follow_up(user) -> bool:
+    """Remind states from the coverage page, read their focal points' contacts and
+    export the list: the Secretariat's admins, who follow coverage (their start page)
+    and manage the focal points' accounts."""
+    return can_manage_cycles(user)
+
+
 def can_manage_translations(user) -> bool:
     """Who may edit the catalogue may translate it: the Secretariat's admins."""
     return _active(user) and user.has_perm("recommendations.change_recommendation")

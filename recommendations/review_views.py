@@ -6,16 +6,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recommendations import good_practices, permissions, selectors, services
+from recommendations import (
+    follow_up,
+    good_practices,
+    notifications,
+    permissions,
+    selectors,
+    services,
+)
 from recommendations.forms import (
     CycleForm,
     ExtensionForm,
+    FollowUpReminderForm,
     GoodPracticeForm,
     QueueFilterForm,
     add_service_error,
@@ -85,15 +93,91 @@ def review_detail(request, pk: int):
 def coverage(request):
     _require_reviewer(request.user)
     cycle = _open_cycle_or_404()
+    coverage = selectors.coverage(cycle=cycle)
+    follow_up_rows = None
+    if permissions.can_follow_up(request.user):
+        follow_up_rows = follow_up.follow_up_rows(cycle=cycle, coverage=coverage)
     return render(
         request,
         "recommendations/coverage.html",
         {
             "cycle": cycle,
-            "coverage": selectors.coverage(cycle=cycle),
+            "coverage": coverage,
             "states": ReviewState,
+            "follow_up_rows": follow_up_rows,
         },
     )
+
+
+def _require_follow_up(user) -> None:
+    if not permissions.can_follow_up(user):
+        raise PermissionDenied
+
+
+def _names(states) -> str:
+    return ", ".join(state.name for state in states)
+
+
+@login_required
+@require_POST
+def coverage_remind(request):
+    _require_follow_up(request.user)
+    cycle = _open_cycle_or_404()
+    form = FollowUpReminderForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["states"]:
+            messages.error(request, error)
+        return redirect("recommendations:coverage")
+    outcome = notifications.follow_up_reminders_send(
+        actor=request.user, cycle=cycle, member_states=list(form.cleaned_data["states"])
+    )
+    if outcome.sent:
+        messages.success(
+            request,
+            _("Reminder sent to the focal points of %(states)s.")
+            % {"states": _names(reminder.member_state for reminder in outcome.sent)},
+        )
+    if outcome.reminded_today:
+        messages.error(
+            request,
+            _(
+                "Not sent to %(states)s: reminded today already. A state is reminded "
+                "once a day at most; try again tomorrow."
+            )
+            % {"states": _names(outcome.reminded_today)},
+        )
+    if outcome.nothing_missing:
+        messages.warning(
+            request,
+            _("Not sent to %(states)s: every recommendation has an update submitted.")
+            % {"states": _names(outcome.nothing_missing)},
+        )
+    if outcome.no_focal_point:
+        messages.warning(
+            request,
+            _("Not sent to %(states)s: no focal point to remind. Invite one first.")
+            % {"states": _names(outcome.no_focal_point)},
+        )
+    return redirect("recommendations:coverage")
+
+
+@login_required
+def coverage_export(request, file_format: str):
+    _require_follow_up(request.user)
+    if file_format not in follow_up.FILE_FORMATS:
+        raise Http404
+    cycle = _open_cycle_or_404()
+    rows = follow_up.follow_up_rows(
+        cycle=cycle, coverage=selectors.coverage(cycle=cycle)
+    )
+    body = follow_up.as_csv(rows) if file_format == "csv" else follow_up.as_xlsx(rows)
+    response = HttpResponse(body, content_type=follow_up.FILE_FORMATS[file_format])
+    name = follow_up.filename(cycle=cycle, file_format=file_format, now=timezone.now())
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # Names and addresses of people: never kept by a shared cache.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

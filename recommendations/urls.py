@@ -71,6 +71,16 @@ urlpatterns = [
     # The Secretariat
     path("review/", review_views.review_queue, name="review-queue"),
     path("review/coverage/", review_views.coverage, name="coverage"),
+    path(
+        "review/coverage/remind/",
+        review_views.coverage_remind,
+        name="coverage-remind",
+    ),
+    path(
+        "review/coverage/export.<str:file_format>",
+        review_views.coverage_export,
+        name="coverage-export",
+    ),
     path("review/<int:pk>/", review_views.review_detail, name="review"),
     path(
         "review/good-practices/",
