@@ -28,7 +28,7 @@ def notify(user, subject: str = "Deadline in 14 days") -> Notification:
 
 
 def nav_count(html: str) -> str | None:
-    """The count as a screen reader reads the link: "Notifications (3 unread)"."""
+    """The count as a screen reader reads the link: "Notifications 3 unread"."""
     found = UNREAD.search(html)
     if found is None:
         return None
@@ -49,13 +49,13 @@ def test_the_navigation_counts_unread_notifications(client, person):
     for _ in range(3):
         notify(person)
 
-    assert nav_count(page_for(client, person)) == "Notifications (3 unread)"
+    assert nav_count(page_for(client, person)) == "Notifications 3 unread"
 
 
 def test_one_unread_notification(client, person):
     notify(person)
 
-    assert nav_count(page_for(client, person)) == "Notifications (1 unread)"
+    assert nav_count(page_for(client, person)) == "Notifications 1 unread"
 
 
 def test_no_count_without_unread_notifications(client, person):
@@ -79,7 +79,7 @@ def test_opening_the_notifications_marks_them_read(client, person):
     assert '<span class="badge">New</span>' not in again
     # A later one is unread again
     notify(person, "Newest")
-    assert nav_count(page_for(client, person)) == "Notifications (1 unread)"
+    assert nav_count(page_for(client, person)) == "Notifications 1 unread"
 
 
 def test_only_the_persons_own_notifications_count(client, person, focal_mex):
@@ -122,11 +122,11 @@ def test_a_cached_public_page_never_carries_a_count(person):
     second = anonymous.get(PUBLIC_PAGE)  # from the cache
 
     # Then only the person's copy has the count, and it is never stored for others
-    assert nav_count(mine.content.decode()) == "Notifications (1 unread)"
+    assert nav_count(mine.content.decode()) == "Notifications 1 unread"
     assert "private" in mine["Cache-Control"]
     for response in (first, second):
         assert "unread" not in response.content.decode()
         assert "public" in response["Cache-Control"]
     # And the signed-in person never gets the public copy
     again = signed_in.get(PUBLIC_PAGE)
-    assert nav_count(again.content.decode()) == "Notifications (1 unread)"
+    assert nav_count(again.content.decode()) == "Notifications 1 unread"
