@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -470,6 +470,8 @@ def follow_up_reminders_send(
         raise PermissionDenied
     now = now or timezone.now()
     day = portal_day(now)
+    # Each state's deadline reads the extensions: once, not once a state.
+    prefetch_related_objects([cycle], "extensions")
     behind = {row.member_state.pk: row for row in states_behind(cycle=cycle)}
     focal_points = focal_points_by_state(member_states)
     outcome = FollowUp()
