@@ -418,8 +418,23 @@ def _source(recommendation: Recommendation) -> str:
     return message % {"paragraph": recommendation.source_paragraph}
 
 
-def _recommendation_heading(recommendation: Recommendation) -> str:
-    return gettext("Recommendation %(number)s") % {"number": recommendation.number}
+def _recommendation_heading(
+    recommendation: Recommendation, catalogue: Catalogue
+) -> str:
+    """As in "Recommendation 4 — National action plans", in the edition's language."""
+    title = catalogue(recommendation, "short_title").text
+    if not title:
+        return gettext("Recommendation %(number)s") % {"number": recommendation.number}
+    return gettext("Recommendation %(number)s — %(title)s") % {
+        "number": recommendation.number,
+        "title": title,
+    }
+
+
+def _recommendation_label(recommendation: Recommendation, catalogue: Catalogue) -> str:
+    """As in "4. National action plans": a chart's row, where a heading would wrap."""
+    title = catalogue(recommendation, "short_title").text
+    return f"{recommendation.number}. {title}" if title else str(recommendation.number)
 
 
 def _state_anchor(state: MemberState) -> str:
@@ -527,7 +542,7 @@ def _recommendation_section(
     catalogue: Catalogue,
 ) -> RecommendationSection:
     matrix, member_state = data.matrix, data.spec.member_state
-    heading = _recommendation_heading(recommendation)
+    heading = _recommendation_heading(recommendation, catalogue)
     section = RecommendationSection(
         anchor=f"rec-{recommendation.number}",
         number=recommendation.number,
@@ -657,7 +672,7 @@ def _themes(
             chart = charts.status_bars(
                 rows=[
                     charts.ChartRow(
-                        label=_recommendation_heading(r),
+                        label=_recommendation_label(r, catalogue),
                         counts=matrix.counts_for_recommendation(r),
                     )
                     for r in state_items

@@ -159,15 +159,19 @@ def test_chapters_and_recommendations_are_word_headings(english):
     assert ("Heading 1", "Conclusions") in headings
     for theme in Theme.objects.filter(instrument__is_current=True):
         assert ("Heading 1", theme.title) in headings, theme.title
-    numbers = Recommendation.objects.filter(instrument__is_current=True).values_list(
-        "number", flat=True
+    titles = dict(
+        Recommendation.objects.filter(instrument__is_current=True).values_list(
+            "number", "short_title"
+        )
     )
-    for number in numbers:
-        assert ("Heading 2", f"Recommendation {number}") in headings, number
+    # A recommendation's heading gives its short title.
+    named = {n: f"Recommendation {n} — {title}" for n, title in titles.items()}
+    for number, heading in named.items():
+        assert ("Heading 2", heading) in headings, number
     # Headings keep the PDF's order: the introduction before the first recommendation.
     texts = [text for _, text in headings]
-    assert texts.index("Introduction") < texts.index("Recommendation 1")
-    assert texts.index("Recommendation 1") < texts.index("Recommendation 22")
+    assert texts.index("Introduction") < texts.index(named[1])
+    assert texts.index(named[1]) < texts.index(named[22])
 
 
 def test_the_secretariat_s_markdown_headings_are_word_headings(english):
@@ -220,7 +224,7 @@ def test_every_chart_is_a_picture_with_its_text_alternative(english):
     for title in titles:
         said = html_lib.unescape(title)
         assert any(d.startswith(said) for d in descriptions), said
-    assert any(d.startswith("Recommendation 1.") for d in descriptions)
+    assert any(d.startswith("Recommendation 1 — ") for d in descriptions)
     images = [
         part
         for part in document.part.package.parts
