@@ -6,6 +6,8 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +18,27 @@ from accounts import two_factor
 from accounts.models import Invitation, SecurityEvent, SecurityPolicy, User
 
 
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """Django's summary of the password, without two attributes its <div> may not
+    carry (Django 5.2): ``disabled``, and ``aria-describedby`` naming a help text
+    that the admin renders without an id."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for invalid in ("disabled", "aria-describedby"):
+            context["widget"]["attrs"].pop(invalid, None)
+        return context
+
+
+class UserChangeForm(BaseUserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].widget = PasswordSummaryWidget()
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
     list_display = [
         "username",
         "email",

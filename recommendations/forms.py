@@ -150,7 +150,10 @@ class MeasureForm(forms.Form):
     )
     title = forms.CharField(label=_("Title"), max_length=300, required=False)
     date = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        required=False,
+        # A date input's value is ISO in every language, never the localized date.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     link = forms.URLField(
         label=_("Link"), max_length=500, required=False, assume_scheme="https"
@@ -297,10 +300,12 @@ class CycleForm(forms.Form):
     slug = forms.SlugField(label=_("Short name in addresses"), max_length=80)
     meeting = forms.CharField(label=_("Reports to"), max_length=200)
     period_start = forms.DateField(
-        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Period start"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     period_end = forms.DateField(
-        label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Period end"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     deadline = forms.DateTimeField(
         label=_("Submission deadline"),
@@ -348,6 +353,8 @@ class ExtensionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
     def __init__(self, *args, time_zone: str, **kwargs):
+        # On the cycle page beside the cycle's own deadline field: ids must differ.
+        kwargs.setdefault("auto_id", "id_extension_%s")
         super().__init__(*args, **kwargs)
         self.time_zone = time_zone
 
