@@ -95,14 +95,10 @@ MIDDLEWARE = [
     "core.api.ApiLanguageMiddleware",
     # Pages show times in the portal's zone; the API keeps UTC.
     "core.middleware.PortalTimeZoneMiddleware",
-    # Pages show times in the portal's zone; the API keeps UTC.
-    "core.middleware.PortalTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # A form too large to read gets a page that says so, not a bare 400.
-    "core.middleware.RequestTooLargeMiddleware",
     # A form too large to read gets a page that says so, not a bare 400.
     "core.middleware.RequestTooLargeMiddleware",
     # Idle sessions end; two-factor sign-in is set up where the policy requires it.

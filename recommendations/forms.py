@@ -6,10 +6,11 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from recommendations import services
 from recommendations.evidence import allowed_extensions, file_size
@@ -210,16 +211,19 @@ def initial_from(update) -> tuple[dict, list[dict], list[dict]]:
     return {**content, "version": update.version}, measures, needs
 
 
+def _evidence_help_text() -> str:
+    return gettext(
+        "PDF, image, office document or text, up to %(size)s. Accepted: %(types)s."
+    ) % {
+        "size": file_size(settings.EVIDENCE_MAX_BYTES),
+        "types": allowed_extensions(),
+    }
+
+
 class EvidenceForm(forms.Form):
+    # Lazy: written in the reader's language, with the limit as configured then.
     file = forms.FileField(
-        label=_("Evidence file"),
-        help_text=_(
-            "PDF, image, office document or text, up to %(size)s. Accepted: %(types)s."
-        )
-        % {
-            "size": file_size(settings.EVIDENCE_MAX_BYTES),
-            "types": allowed_extensions(),
-        },
+        label=_("Evidence file"), help_text=lazy(_evidence_help_text, str)()
     )
 
 

@@ -97,7 +97,8 @@ def test_an_accepted_update_emails_the_focal_points(
     [message] = mail.outbox
     assert message.to == [focal_mex.email]
     assert message.subject == (
-        "Accepted: Mexico on recommendation 7. Workers’ rights and reporting channels"
+        "Accepted: Mexico on recommendation 7. "
+        "Workers\u2019 rights and reporting channels"
     )
     assert "In progress" in message.body
 
