@@ -913,7 +913,7 @@ def _submitted_for(iso3: str, number: int, actor, cycle, days_ago: int = 0):
 
 def queue_shows(client, query: str, updates: dict) -> set[str]:
     page = text(client.get(f"/en/review/{query}"))
-    return {key for key, u in updates.items() if f'href="/en/updates/{u.pk}/"' in page}
+    return {key for key, u in updates.items() if f'href="/en/review/{u.pk}/"' in page}
 
 
 @pytest.mark.parametrize("role", SECRETARIAT_ROLES)
