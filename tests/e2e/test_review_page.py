@@ -1,6 +1,6 @@
 """A reviewer weighs a resubmitted update against the recommendation and the state's
 previously accepted update, in the browser; the focal point finds the Secretariat's
-comment at the top of the update's page."""
+comment at the top of the update's page and of its edit form."""
 
 import re
 from datetime import timedelta
@@ -106,6 +106,13 @@ def test_a_reviewer_returns_then_accepts_with_the_context_and_what_changed(
     returned = region(focal, "Returned by the Secretariat")
     expect(returned.locator("blockquote")).to_have_text(COMMENT)
     expect(returned).to_contain_text(f"Returned by {reviewer.get_full_name()} on")
+    assert_clean(focal)
+
+    # And at the top of the form where they revise it
+    focal.get_by_role("link", name="Edit", exact=True).click()
+    expect(focal).to_have_url(re.compile(rf"/en/updates/{update.pk}/edit/$"))
+    returned = region(focal, "Returned by the Secretariat")
+    expect(returned.locator("blockquote")).to_have_text(COMMENT)
     assert_clean(focal)
 
     # When the focal point revises the update and submits it again
