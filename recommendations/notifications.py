@@ -365,25 +365,33 @@ def _deadline_text(deadline: datetime, zone: ZoneInfo) -> str:
     return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({zone.key})"
 
 
+def _behind_context(user: User, *, cycle: ReportingCycle, behind: Behind) -> dict:
+    """What both reminders say of a state behind, in the active language."""
+    state = behind.member_state
+    return {
+        "user": user,
+        "cycle": cycle,
+        "cycle_name": translate(cycle, "name"),
+        "state": state.name,
+        "deadline": _deadline_text(behind.deadline, cycle.zone),
+        "extended": behind.deadline != cycle.deadline,
+        "missing": behind.missing,
+        "numbers": ", ".join(str(number) for number in behind.missing),
+        "link": absolute_url(reverse("recommendations:dashboard", args=[state.iso3])),
+        "questionnaire": absolute_url(
+            reverse("recommendations:questionnaire", args=[state.iso3])
+        ),
+    }
+
+
 def _compose_reminder(user: User, *, cycle: ReportingCycle, behind: Behind, step: int):
     with translation.override(_language_of(user)):
         state = behind.member_state
-        link = absolute_url(reverse("recommendations:dashboard", args=[state.iso3]))
         context = {
-            "user": user,
-            "cycle": cycle,
-            "cycle_name": translate(cycle, "name"),
-            "state": state.name,
-            "deadline": _deadline_text(behind.deadline, cycle.zone),
-            "extended": behind.deadline != cycle.deadline,
+            **_behind_context(user, cycle=cycle, behind=behind),
             "days": step,
-            "missing": behind.missing,
-            "numbers": ", ".join(str(number) for number in behind.missing),
-            "link": link,
-            "questionnaire": absolute_url(
-                reverse("recommendations:questionnaire", args=[state.iso3])
-            ),
         }
+        link = context["link"]
         return {
             "email": user.email,
             "language": translation.get_language(),
@@ -512,23 +520,12 @@ def _compose_follow_up(
 ):
     with translation.override(_language_of(user)):
         state = behind.member_state
-        link = absolute_url(reverse("recommendations:dashboard", args=[state.iso3]))
         context = {
-            "user": user,
-            "cycle": cycle,
-            "cycle_name": translate(cycle, "name"),
-            "state": state.name,
+            **_behind_context(user, cycle=cycle, behind=behind),
             "sender": actor.get_full_name() or actor.get_username(),
-            "deadline": _deadline_text(behind.deadline, cycle.zone),
             "passed": behind.deadline <= now,
-            "extended": behind.deadline != cycle.deadline,
-            "missing": behind.missing,
-            "numbers": ", ".join(str(number) for number in behind.missing),
-            "link": link,
-            "questionnaire": absolute_url(
-                reverse("recommendations:questionnaire", args=[state.iso3])
-            ),
         }
+        link = context["link"]
         return {
             "email": user.email,
             "language": translation.get_language(),
