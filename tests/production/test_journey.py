@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from recommendations.services import REVIEW_CHECKLIST
+from tests.e2e.checks import assert_clean
 from tests.pdf import minimal_pdf
 from tests.production.stack import DEMO_PASSWORD
 
@@ -173,6 +174,7 @@ def test_an_update_goes_from_a_focal_point_to_the_published_report(
     secretariat.get_by_role("button", name="Save the texts").click()
     secretariat.goto(draft_url)
     secretariat.get_by_role("link", name="Publish the report…").click()
+    assert_clean(secretariat)  # the confirmation, behind the proxy as deployed
     secretariat.get_by_role("button", name="Confirm: publish the report").click()
 
     # Then the worker compiles the final edition, which is published once ready
