@@ -454,6 +454,12 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="The recommendation's number in the cycle's instrument.",
     )
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty on a draft that has none yet.",
+    )
     narrative = serializers.CharField(
         allow_null=True,
         help_text=(
