@@ -275,7 +275,8 @@ BUTTONS = {
     "edit": r'href="/en/updates/{pk}/edit/"',
     "submit": r'action="/en/updates/{pk}/submit/"',
     "withdraw": r'action="/en/updates/{pk}/withdraw/"',
-    "delete": r'action="/en/updates/{pk}/delete/"',
+    # A link to the confirmation page, which holds the form that deletes.
+    "delete": r'href="/en/updates/{pk}/delete/"',
     "review": r'action="/en/updates/{pk}/review/"',
 }
 
@@ -400,5 +401,5 @@ def test_the_review_queue_marks_what_the_reviewer_took_part_in(
 
     # Then only Rita's own is marked, and only for her
     assert for_rita.count(note) == 1
-    assert for_rita.index(f"/en/updates/{mine.pk}/") < for_rita.index(note)
+    assert for_rita.index(f"/en/review/{mine.pk}/") < for_rita.index(note)
     assert note not in for_carla

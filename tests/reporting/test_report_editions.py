@@ -270,16 +270,17 @@ def test_state_names_and_statuses_are_in_the_edition_s_language(edition):
 
 def test_the_table_of_contents_gives_the_right_pages(edition):
     reader = PdfReader(io.BytesIO(edition.pdf))
-    contents = edition.text.split(gettext("Contents"), 1)[1]
+    contents = " ".join(edition.text.split(gettext("Contents"), 1)[1].split())
+    last = Recommendation.objects.get(instrument__is_current=True, number=22)
     for heading in (
         gettext("Executive summary"),
-        gettext("Recommendation %(number)s") % {"number": 22},
+        last.heading,  # "Recommendation 22 — its short title", maybe on two lines
         gettext("Methodology"),
     ):
-        match = re.search(rf"{re.escape(heading)}\s*(?:\.\s*)+(\d+)", contents)
+        match = re.search(rf"{re.escape(heading)}\W*?(?:\.\s*)+(\d+)", contents)
         assert match, heading
         page = reader.pages[int(match[1]) - 1].extract_text()
-        assert heading in page
+        assert heading in " ".join(page.split())
     page_two = gettext("Page %(page)s of %(pages)s") % {"page": 2, "pages": ""}
     assert page_two.strip() in edition.text
 
