@@ -21,7 +21,7 @@ def start(request):
         "cycle": cycle,
         "reports": bool(scopes),
         "reviews": permissions.can_review(user),
-        "follows_coverage": permissions.can_manage_cycles(user),
+        "follows_coverage": permissions.can_follow_up(user),
         "now": timezone.now(),
     }
     if cycle is not None:
