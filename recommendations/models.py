@@ -616,6 +616,29 @@ class ProgressUpdate(models.Model):
             models.Index(
                 fields=["cycle", "member_state", "recommendation", "reviewed_at"]
             ),
+            # ``current()`` ranks accepted updates in this order: an index-only scan,
+            # already sorted (36 ms to 8 ms a cycle at full scale, bench/README.md).
+            models.Index(
+                fields=[
+                    "cycle",
+                    "member_state",
+                    "recommendation",
+                    "-reviewed_at",
+                    "-id",
+                ],
+                condition=Q(review_state="accepted"),
+                name="progressupdate_current_idx",
+            ),
+            # The API's list, newest first, stops after a page instead of sorting
+            # every update (110 ms to 0.3 ms at full scale).
+            models.Index(
+                fields=["-created_at", "-id"], name="progressupdate_newest_idx"
+            ),
+            # Its count: who may see what, read from the index alone (28 ms to 9 ms).
+            models.Index(
+                fields=["review_state", "member_state", "cycle"],
+                name="progressupdate_visible_idx",
+            ),
         ]
         permissions = [
             ("review_progressupdate", _("Can accept or return submitted updates")),
