@@ -12,13 +12,17 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 
 extra=${1:-}
-spec="."
-[ -n "$extra" ] && spec=".[$extra]"
+lock="requirements/${extra:-base}.txt"
 stamp=".venv/.installed-${extra:-base}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "Installing the portal and its dependencies into .venv ..."
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e "$spec"
+if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "Installing the portal and its locked dependencies ($lock) into .venv ..."
+  .venv/bin/python -m pip install --quiet --require-hashes -r "$lock"
+  # The project alone, built by the lock's setuptools: its dependencies are the lock's.
+  .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+  if ! problems=$(.venv/bin/python -m pip check 2>&1); then
+    echo "$problems" >&2
+    echo "The lock does not satisfy pyproject.toml: run bin/lock." >&2
+  fi
   touch "$stamp"
 fi
 
