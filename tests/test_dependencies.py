@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -220,3 +221,21 @@ def test_audit_fails_when_a_locked_package_could_not_be_audited(tmp_path):
     code, output = audit(tmp_path, answers)
     assert code == 1
     assert "Not audited: nh3 (Dependency not found on PyPI)" in output
+
+
+# --- pre-commit: its hooks run the tools the locks install in .venv ---
+
+
+def test_pre_commit_runs_the_linter_the_formatter_mypy_and_the_migrations_check():
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert set(hooks) == {"ruff-check", "ruff-format", "mypy", "makemigrations"}
+    locked = pins("test.txt")
+    for hook in hooks.values():
+        program = next(word for word in hook["entry"].split() if "/" in word)
+        assert program.startswith(".venv/bin/") and hook["language"] == "system"
+        tool = program.removeprefix(".venv/bin/")
+        assert tool == "python" or tool in locked, f"{hook['id']}: {tool} unlocked"
+    assert hooks["ruff-format"]["entry"].endswith("ruff format")
+    assert "makemigrations --check --dry-run" in hooks["makemigrations"]["entry"]
+    assert not hooks["mypy"]["pass_filenames"]  # [tool.mypy]'s files, all of them

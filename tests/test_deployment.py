@@ -13,6 +13,8 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 VARIABLE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)")
 PORTAL_SERVICES = ["migrate", "web", "worker", "beat"]
+# One-shot jobs started on demand (`docker compose --profile NAME run --rm NAME`).
+JOBS = {name: service for name, service in SERVICES.items() if "profiles" in service}
 
 
 def env_example() -> dict[str, str]:
@@ -25,10 +27,18 @@ def env_example() -> dict[str, str]:
 
 
 def test_every_service_of_the_stack_is_there():
-    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "beat", "proxy"}
+    assert set(SERVICES) - set(JOBS) == {
+        "db",
+        "redis",
+        "migrate",
+        "web",
+        "worker",
+        "beat",
+        "proxy",
+    }
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(set(SERVICES) - set(JOBS)))
 def test_every_service_has_a_health_check(name):
     check = SERVICES[name]["healthcheck"]
     assert check["test"] and check["test"][0] in {"CMD", "CMD-SHELL"}
@@ -105,16 +115,112 @@ def test_no_secret_is_written_in_the_compose_file():
         assert "change-me" in value or not re.search(r"(?i)password|secret", value)
 
 
+# --- the Dockerfile, stage by stage (no engine builds it here) ---
+
+
+def dockerfile_stages() -> dict[str, list[tuple[str, str]]]:
+    """Each stage's instructions, (keyword, arguments), continuation lines joined."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    stages: dict[str, list[tuple[str, str]]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        keyword, _, arguments = line.partition(" ")
+        keyword = keyword.upper()
+        if keyword == "FROM":
+            current = stages.setdefault(arguments.split(" AS ")[-1].strip(), [])
+        current.append((keyword, " ".join(arguments.split())))
+    return stages
+
+
+STAGES = dockerfile_stages()
+RUNTIME = STAGES["runtime"]
+
+
+def instructions(stage: list[tuple[str, str]], keyword: str) -> list[str]:
+    return [arguments for name, arguments in stage if name == keyword]
+
+
+def apt_packages(stage: list[tuple[str, str]]) -> set[str]:
+    packages = set()
+    for command in instructions(stage, "RUN"):
+        for install in re.findall(r"apt-get install ([^&]*)", command):
+            packages |= {word for word in install.split() if not word.startswith("-")}
+    return packages
+
+
 def test_the_image_has_what_weasyprint_and_backups_need():
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in (
-        "libpango-1.0-0",
-        "libpangoft2-1.0-0",
-        "libcairo2",
-        "postgresql-client",
-    ):
-        assert package in dockerfile
-    assert "collectstatic" in dockerfile and "USER portal" in dockerfile
+    packages = apt_packages(RUNTIME)
+    assert {"libpango-1.0-0", "libpangoft2-1.0-0", "libcairo2"} <= packages
+    assert any(package.startswith("postgresql-client") for package in packages)
+    runs = " ".join(instructions(RUNTIME, "RUN"))
+    assert "collectstatic" in runs and ("USER", "portal") in RUNTIME
+
+
+def test_the_compose_stack_runs_the_last_stage_of_the_image():
+    assert list(STAGES)[-1] == "runtime"
+    for name in PORTAL_SERVICES:
+        assert SERVICES[name]["build"] == {"context": ".", "target": "runtime"}
+
+
+def test_the_postgresql_client_is_the_major_version_of_the_server():
+    server = re.fullmatch(r"postgres:(\d+)(?:[.-].*)?", SERVICES["db"]["image"])
+    clients = [
+        re.fullmatch(r"postgresql-client-(\d+)", package)
+        for package in apt_packages(RUNTIME)
+    ]
+    client = [match[1] for match in clients if match]
+    assert server and client == [server[1]], (server, client)
+    # Debian's own client is older: the PostgreSQL project's repository, for the
+    # Debian release of the base image, signed by the key Debian ships for it.
+    image = instructions(RUNTIME, "FROM")[0].split()[0]  # python:3.11-slim-bookworm
+    base = image.rpartition("-")[2]
+    runs = " ".join(instructions(RUNTIME, "RUN"))
+    assert f"https://apt.postgresql.org/pub/repos/apt {base}-pgdg main" in runs
+    key = "/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc"
+    assert any(
+        argument.startswith(f"--from=builder {key} ")
+        for argument in instructions(RUNTIME, "COPY")
+    )
+    assert "postgresql-common" in apt_packages(STAGES["builder"])
+
+
+def test_the_dependencies_are_installed_from_the_lock_with_their_hashes():
+    builder = " ".join(instructions(STAGES["builder"], "RUN"))
+    assert "pip install --no-cache-dir --require-hashes -r requirements/base.txt" in (
+        builder
+    )
+    assert "--from=builder /opt/venv /opt/venv" in instructions(RUNTIME, "COPY")
+    assert not any("pip install" in run for run in instructions(RUNTIME, "RUN"))
+
+
+def test_the_runtime_stage_has_neither_tests_benchmarks_nor_build_tools():
+    ignored = {
+        line.strip().strip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {"tests", "bench", ".venv", ".git", ".env"} <= ignored
+    for argument in instructions(RUNTIME, "COPY"):
+        sources = argument.split()[:-1]
+        assert not {"tests", "bench"} & {s.strip("./").split("/")[0] for s in sources}
+    tools = {"build-essential", "gcc", "g++", "make", "libpq-dev"}
+    assert not tools & apt_packages(RUNTIME)
+    assert not any(package.endswith("-dev") for package in apt_packages(RUNTIME))
+    assert "build-essential" in apt_packages(STAGES["builder"])
+
+
+def test_the_dependency_audit_is_a_job_on_demand():
+    audit = JOBS["audit"]
+    assert audit["profiles"] == ["audit"] and audit["restart"] == "no"
+    assert audit["build"]["target"] == "audit"
+    stage = STAGES["audit"]
+    assert "pip install --no-cache-dir --require-hashes -r requirements/tools.txt" in (
+        " ".join(instructions(stage, "RUN"))
+    )
+    assert instructions(stage, "CMD") == ['["python", "bin/audit"]']
+    assert "--profile audit run --rm audit" in (ROOT / "README.md").read_text()
 
 
 # --- bin/run, with its programs replaced by stubs that say what they were given ---
