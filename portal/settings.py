@@ -4,10 +4,13 @@ The defaults run the portal with no services: SQLite in ``var/`` and Kombu's fil
 transport as the Celery broker. Production sets ``DATABASE_URL`` and ``REDIS_URL``.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import pyrage
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -105,6 +108,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionSecurityMiddleware",
     # Who did it and from where, for the audit trail.
     "accounts.middleware.AuditMiddleware",
+    # The request id and the user id on every log line; the id echoed in the answer.
+    "core.request_context.RequestContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lockout into the lockout page or JSON; the
     # portal's own does the same for an address that failed too often.
@@ -405,13 +410,68 @@ CACHES = {
     )
 }
 
+# Logs: one JSON object a line in production (LOG_FORMAT=json), for the log store;
+# plain text elsewhere. Every line carries the request id and user id, or the Celery
+# task id and name; secrets and what people wrote are blanked (core/logging.py).
+LOG_FORMAT = env_choice(
+    "LOG_FORMAT", ("json", "text"), "json" if PRODUCTION else "text"
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "context": {"()": "core.logging.ContextFilter"},
+        "redact": {"()": "core.logging.RedactFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Error reporting, opt-in: Sentry, a self-hosted Sentry or GlitchTip, by its DSN.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from core import error_reporting
+
+    SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", PORTAL_ENV).strip()
+    if not re.fullmatch(r"[^/\r\n]{1,64}", SENTRY_ENVIRONMENT):
+        raise ImproperlyConfigured(
+            f"SENTRY_ENVIRONMENT={SENTRY_ENVIRONMENT!r} is not an environment name "
+            "(1 to 64 characters, no slash)."
+        )
+    _traces = env_str("SENTRY_TRACES_SAMPLE_RATE", "0").strip()
+    try:
+        SENTRY_TRACES_SAMPLE_RATE = float(_traces)
+    except ValueError:
+        SENTRY_TRACES_SAMPLE_RATE = -1.0
+    if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+        raise ImproperlyConfigured(
+            f"SENTRY_TRACES_SAMPLE_RATE={_traces!r} is not a number from 0 to 1."
+        )
+    try:
+        error_reporting.init(
+            dsn=SENTRY_DSN,
+            environment=SENTRY_ENVIRONMENT,
+            traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+            release=env_str("SENTRY_RELEASE"),
+        )
+    except Exception as error:  # the SDK's BadDsn, or whatever a future one raises
+        raise ImproperlyConfigured(f"SENTRY_DSN is not usable: {error}") from error
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-password-change-me")
 
@@ -551,6 +611,55 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Backups (recommendations/backup.py): daily at BACKUP_HOUR (UTC, or "off") into
+# BACKUP_DIR, keeping the BACKUP_KEEP newest; encrypted to the age public keys in
+# BACKUP_AGE_RECIPIENTS when given (the private key stays off the server), and copied
+# to S3-compatible storage when BACKUP_S3_BUCKET is set.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
+if BACKUP_KEEP < 1:
+    raise ImproperlyConfigured(f"BACKUP_KEEP={BACKUP_KEEP} must keep at least 1.")
+_backup_hour = env_str("BACKUP_HOUR", "3").strip().lower()
+if _backup_hour != "off":
+    if not (_backup_hour.isdigit() and 0 <= int(_backup_hour) <= 23):
+        raise ImproperlyConfigured(
+            f"BACKUP_HOUR={_backup_hour!r} is not an hour from 0 to 23 (UTC), nor off."
+        )
+    CELERY_BEAT_SCHEDULE["daily-backup"] = {
+        "task": "portal.backup_daily",
+        "schedule": crontab(hour=int(_backup_hour), minute=0),
+    }
+BACKUP_AGE_RECIPIENTS = env_list("BACKUP_AGE_RECIPIENTS")
+for _recipient in BACKUP_AGE_RECIPIENTS:
+    if _recipient.upper().startswith("AGE-SECRET-KEY-"):
+        raise ImproperlyConfigured(
+            "BACKUP_AGE_RECIPIENTS holds a private key: give the public key (age1...) "
+            "and keep the private key off the server."
+        )
+    try:
+        pyrage.x25519.Recipient.from_str(_recipient)
+    except pyrage.RecipientError:
+        raise ImproperlyConfigured(
+            f"BACKUP_AGE_RECIPIENTS: {_recipient!r} is not an age public key (age1...)."
+        ) from None
+BACKUP_S3_BUCKET = env_str("BACKUP_S3_BUCKET")
+if BACKUP_S3_BUCKET:
+    # The copy off the server: AWS S3, MinIO, Ceph, Backblaze B2 and the like.
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": BACKUP_S3_BUCKET,
+            "location": env_str("BACKUP_S3_PREFIX", "backups").strip("/"),
+            "endpoint_url": env_str("BACKUP_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("BACKUP_S3_REGION") or None,
+            # Without these, boto3's own chain (instance role, ~/.aws) applies.
+            "access_key": env_str("BACKUP_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("BACKUP_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
 # Days before each state's deadline (its extension included) when reminders go out.
 REMINDER_DAYS_BEFORE = (14, 3)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)

@@ -3,11 +3,19 @@
 A backup is one .tar.gz: the database (PostgreSQL's own dump format, or a copy of the
 SQLite file), the media folder (evidence and report PDFs), and a manifest with the
 counts and a SHA-256 of every file, which a restore checks before it says it is done.
+
+With age public keys in ``BACKUP_AGE_RECIPIENTS`` the archive is encrypted to them
+(``.tar.gz.age``); only the holder of a private key, kept off the server, can read or
+restore it. The daily backup (``backup_daily``, run by beat) lands in ``BACKUP_DIR``,
+is copied to the ``backups`` storage when one is configured (S3-compatible, through
+django-storages), and then the oldest beyond ``BACKUP_KEEP`` are removed from each.
 """
 
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -15,13 +23,22 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import pyrage
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import connection
 from django.utils import timezone
 
 from recommendations.models import Evidence, ProgressUpdate
 
 FORMAT = 1
+PREFIX = "tip-portal-backup-"
+# Only the files this module named are ever removed by the retention.
+DAILY_NAME = re.compile(rf"{PREFIX}\d{{8}}T\d{{6}}Z\.tar\.gz(\.age)?")
+AGE_HEADER = b"age-encryption.org/v1"
+
+logger = logging.getLogger(__name__)
 
 
 class BackupError(Exception):
@@ -67,8 +84,16 @@ def _is_sqlite() -> bool:
     return connection.vendor == "sqlite"
 
 
+def backup_path(output: Path) -> Path:
+    """Where ``create_backup(output)`` writes: with ``.age`` added when encrypting."""
+    if settings.BACKUP_AGE_RECIPIENTS and output.suffix != ".age":
+        return output.with_name(f"{output.name}.age")
+    return output
+
+
 def create_backup(output: Path) -> dict:
-    """Write a backup of the database and media to ``output``; return its manifest."""
+    """Write a backup of the database and media to ``backup_path(output)``, encrypted
+    when age recipients are configured; return its manifest."""
     media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -119,13 +144,52 @@ def create_backup(output: Path) -> dict:
             "media": files,
         }
         (scratch / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(output, "w:gz") as archive:
+        plain = scratch / "backup.tar.gz"
+        with tarfile.open(plain, "w:gz") as archive:
             archive.add(scratch / "manifest.json", arcname="manifest.json")
             archive.add(dump, arcname=dump.name)
             for name in files:
                 archive.add(media / name, arcname=f"media/{name}")
+        target = backup_path(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if settings.BACKUP_AGE_RECIPIENTS:
+            _encrypt(plain, target, settings.BACKUP_AGE_RECIPIENTS)
+        else:
+            shutil.move(plain, target)
     return manifest
+
+
+def _encrypt(plain: Path, target: Path, recipients: list[str]) -> None:
+    keys = [pyrage.x25519.Recipient.from_str(key) for key in recipients]
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        pyrage.encrypt_file(str(plain), str(partial), keys)
+        partial.replace(target)  # never a half-written backup under the final name
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def is_encrypted(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(AGE_HEADER)) == AGE_HEADER
+
+
+def _decrypt(archive: Path, target: Path, identity: Path) -> None:
+    """Decrypt with the private key(s) of an age identity file (``age-keygen``'s)."""
+    try:
+        keys = [
+            pyrage.x25519.Identity.from_str(line.strip())
+            for line in identity.read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+    except pyrage.IdentityError:
+        raise BackupError(f"{identity} is not an age identity file.") from None
+    try:
+        pyrage.decrypt_file(str(archive), str(target), keys)
+    except pyrage.DecryptError:
+        raise BackupError(
+            f"{archive} cannot be decrypted with the keys in {identity}."
+        ) from None
 
 
 def _database_is_empty() -> bool:
@@ -134,8 +198,11 @@ def _database_is_empty() -> bool:
     )
 
 
-def restore_backup(archive_path: Path, *, force: bool = False) -> dict:
-    """Restore a backup into the configured, empty database and media folder."""
+def restore_backup(
+    archive_path: Path, *, force: bool = False, identity: Path | None = None
+) -> dict:
+    """Restore a backup into the configured, empty database and media folder; an
+    encrypted one with the private key in the age identity file ``identity``."""
     if not force and not _database_is_empty():
         raise BackupError(
             "The database already holds the portal's tables. Restore into an empty "
@@ -144,6 +211,14 @@ def restore_backup(archive_path: Path, *, force: bool = False) -> dict:
     media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
+        if is_encrypted(archive_path):
+            if identity is None:
+                raise BackupError(
+                    "This backup is encrypted: give the age identity file that holds "
+                    "its private key (--identity)."
+                )
+            _decrypt(archive_path, scratch / "backup.tar.gz", identity)
+            archive_path = scratch / "backup.tar.gz"
         with tarfile.open(archive_path, "r:gz") as archive:
             archive.extractall(scratch, filter="data")
         manifest = json.loads((scratch / "manifest.json").read_text())
@@ -199,4 +274,45 @@ def restore_backup(archive_path: Path, *, force: bool = False) -> dict:
 
 
 def default_name() -> str:
-    return f"tip-portal-backup-{timezone.now():%Y%m%dT%H%M%SZ}.tar.gz"
+    return f"{PREFIX}{timezone.now():%Y%m%dT%H%M%SZ}.tar.gz"
+
+
+def backups_prune(*, storage: Storage, keep: int, newest: str) -> list[str]:
+    """Remove the oldest daily backups in ``storage`` beyond the ``keep`` newest;
+    ``newest``, the one just made, is never among them. Returns the names removed."""
+    _folders, files = storage.listdir("")
+    dated = sorted(name for name in files if DAILY_NAME.fullmatch(name))
+    older = [name for name in dated if name != newest]
+    removed = older[: max(len(older) - (keep - 1), 0)]
+    for name in removed:
+        storage.delete(name)
+    return removed
+
+
+def backup_daily() -> Path:
+    """Back up into BACKUP_DIR, copy to the ``backups`` storage if there is one, then
+    keep the BACKUP_KEEP newest in each. A failed backup removes nothing."""
+    folder = Path(settings.BACKUP_DIR)
+    path = backup_path(folder / default_name())
+    manifest = create_backup(path)
+    logger.info(
+        "Backup %s written: %s progress updates, %s files",
+        path.name,
+        manifest["progress_updates"],
+        len(manifest["media"]),
+    )
+    places: list[tuple[str, Storage, str]] = [
+        ("local", FileSystemStorage(location=folder), path.name)
+    ]
+    if "backups" in settings.STORAGES:
+        remote = storages["backups"]
+        with path.open("rb") as handle:
+            saved = remote.save(path.name, File(handle))
+        logger.info("Backup %s copied to the backups storage", saved)
+        places.append(("remote", remote, saved))
+    for place, storage, newest in places:
+        for name in backups_prune(
+            storage=storage, keep=settings.BACKUP_KEEP, newest=newest
+        ):
+            logger.info("Backup %s removed from the %s copies", name, place)
+    return path

@@ -1,9 +1,10 @@
-"""Celery tasks of the notifications: thin, taking ids; the worker finds them here."""
+"""Celery tasks of the notifications and the daily backup: thin, taking ids; the
+worker finds them here."""
 
 from celery import shared_task
 from django.conf import settings
 
-from recommendations import notifications
+from recommendations import backup, notifications
 from recommendations.models import Notification, UpdateEvent
 
 
@@ -48,3 +49,10 @@ def send_deadline_reminders() -> int:
 def sweep_notifications() -> int:
     """Beat, hourly: queue what the broker or the mail server dropped."""
     return notifications.notifications_sweep()
+
+
+@shared_task(name="portal.backup_daily")
+def backup_daily() -> str:
+    """Beat, daily at BACKUP_HOUR: a backup, copied off the server if configured, and
+    the oldest beyond BACKUP_KEEP removed."""
+    return backup.backup_daily().name
