@@ -15,7 +15,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -42,7 +42,7 @@ from reporting.selectors import (
 class Column:
     name: str
     description: str
-    kind: str = "string"  # string, integer, number, date, url
+    kind: str = "string"  # string, integer, number, boolean, date, datetime, url
 
 
 @dataclass
@@ -162,7 +162,7 @@ def status_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                     "status": status,
                     "summary": update.summary if update else "",
                     "summary_language": update.narrative_language if update else "",
-                    "accepted_at": update.reviewed_at.isoformat() if update else "",
+                    "accepted_at": update.reviewed_at if update else None,
                     "update_url": absolute_url(
                         reverse(
                             "reporting:state-recommendation",
@@ -200,7 +200,7 @@ def status_rows(matrix: StatusMatrix, filters: Filters) -> Table:
             Column(
                 "accepted_at",
                 _("When the Secretariat accepted the update (UTC)"),
-                "date",
+                "datetime",
             ),
             Column("update_url", _("Page of the published update"), "url"),
         ],
@@ -378,7 +378,7 @@ def measures_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                     "recommendation": update.recommendation.number,
                     "kind": measure.kind,
                     "title": measure.title,
-                    "date": measure.date.isoformat() if measure.date else "",
+                    "date": measure.date,
                     "link": measure.link,
                 }
             )
@@ -435,13 +435,11 @@ def history_rows(matrix: StatusMatrix, filters: Filters) -> Table:
                 "cycle": cycle.slug,
                 "cycle_name": translate(cycle, "name").text,
                 "cycle_name_en": cycle.name,
-                "cycle_closed_at": cycle.closed_at.isoformat()
-                if cycle.closed_at
-                else "",
+                "cycle_closed_at": cycle.closed_at,
                 "status": update.status,
                 "summary": update.summary,
                 "summary_language": update.narrative_language,
-                "accepted_at": update.reviewed_at.isoformat(),
+                "accepted_at": update.reviewed_at,
                 "update_url": absolute_url(f"{page}?{in_cycle}"),
             }
         )
@@ -472,7 +470,7 @@ def history_rows(matrix: StatusMatrix, filters: Filters) -> Table:
             Column(
                 "cycle_closed_at",
                 _("When the cycle closed (UTC); empty while it is open"),
-                "date",
+                "datetime",
             ),
             Column(
                 "status",
@@ -486,7 +484,7 @@ def history_rows(matrix: StatusMatrix, filters: Filters) -> Table:
             Column(
                 "accepted_at",
                 _("When the Secretariat accepted the update (UTC)"),
-                "date",
+                "datetime",
             ),
             Column("update_url", _("Page of the published update"), "url"),
         ],
@@ -508,8 +506,20 @@ def licence() -> dict[str, str]:
     return {"name": settings.OPEN_DATA_LICENCE, "url": settings.OPEN_DATA_LICENCE_URL}
 
 
+def _text(value):
+    """A cell as CSV and JSON write it: times in UTC to the second, as Table Schema's
+    default ``datetime`` format reads them."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def _cell(value):
-    return "true" if value is True else "false" if value is False else value
+    if value is None:
+        return ""
+    return "true" if value is True else "false" if value is False else _text(value)
 
 
 def as_csv(table: Table) -> bytes:
@@ -538,7 +548,20 @@ def as_json(table: Table, *, cycle, generated_at: datetime) -> bytes:
         ],
         "rows": table.rows,
     }
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(document, ensure_ascii=False, indent=1, default=_text).encode(
+        "utf-8"
+    )
+
+
+# Number formats of the XLSX cells holding times: real Excel dates, not text.
+_XLSX_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
+
+
+def _xlsx_value(value):
+    # Excel has no time zones: times are written in UTC, as the dictionary says.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    return value
 
 
 def as_xlsx(table: Table, *, cycle, generated_at: datetime) -> bytes:
@@ -550,7 +573,11 @@ def as_xlsx(table: Table, *, cycle, generated_at: datetime) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        xlsx_append(sheet, [row.get(c.name) for c in table.columns])
+        xlsx_append(sheet, [_xlsx_value(row.get(c.name)) for c in table.columns])
+    for index, column in enumerate(table.columns, start=1):
+        if column.kind in _XLSX_FORMATS:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = _XLSX_FORMATS[column.kind]
     sheet.freeze_panes = "A2"
     about = workbook.create_sheet("about")
     for line in [
@@ -575,21 +602,148 @@ def file_suffix() -> str:
     return "" if language() == "en" else f"-{language()}"
 
 
+# Table Schema (Frictionless Data Package v1) field of each kind of column.
+_FIELDS = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean", "trueValues": ["true"], "falseValues": ["false"]},
+    "date": {"type": "date"},
+    "datetime": {"type": "datetime"},
+    "url": {"type": "string", "format": "uri"},
+}
+
+# How each file holds its table, as Frictionless reads it: JSON rows under "rows",
+# the XLSX table on the sheet named after it.
+_FORMATS = {
+    "csv": ("text/csv", lambda table: {"delimiter": ",", "doubleQuote": True}),
+    "json": (
+        "application/json",
+        lambda table: {"json": {"property": "rows", "keyed": True}},
+    ),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        lambda table: {"excel": {"sheet": table.name[:31]}},
+    ),
+}
+
+
+def table_schema(table: Table) -> dict:
+    """The table's dictionary as a Table Schema."""
+    return {
+        "fields": [
+            {
+                "name": column.name,
+                "description": str(column.description),
+                **_FIELDS[column.kind],
+            }
+            for column in table.columns
+        ],
+        "missingValues": [""],
+    }
+
+
+def data_package(
+    tables: list[Table],
+    *,
+    cycle,
+    generated_at: datetime,
+    files: dict[str, Callable[[Table], str]],
+) -> dict:
+    """A Frictionless Data Package (v1) describing ``tables``: one resource per
+    file, ``files`` giving the path of each table's file in each format."""
+    cycle_name = translate(cycle, "name").text
+    return {
+        "profile": "tabular-data-package",
+        "name": f"tip-portal-{cycle.slug}-{language()}",
+        "title": str(
+            _(
+                "Implementation of the recommendations on trafficking in persons: "
+                "%(cycle)s"
+            )
+            % {"cycle": cycle_name}
+        ),
+        "description": str(
+            _(
+                "Progress of the OAS member states on the recommendations of the "
+                "Seventh Meeting of National Authorities on Trafficking in Persons, "
+                "as accepted by the OAS Secretariat; names and texts in the language "
+                "%(language)s."
+            )
+            % {"language": language()}
+        ),
+        "homepage": absolute_url(reverse("reporting:data")),
+        "created": _text(generated_at),
+        "keywords": ["trafficking in persons", "OAS", cycle.slug],
+        "licenses": [
+            {
+                "title": settings.OPEN_DATA_LICENCE,
+                "path": settings.OPEN_DATA_LICENCE_URL,
+            }
+        ],
+        "sources": [
+            {
+                "title": str(_("OAS trafficking in persons portal")),
+                "path": settings.SITE_URL,
+            }
+        ],
+        "resources": [
+            {
+                "name": f"{table.name}-{extension}",
+                "path": path(table),
+                "profile": "tabular-data-resource",
+                "title": table.title,
+                "description": table.description,
+                "format": extension,
+                "mediatype": _FORMATS[extension][0],
+                **({"encoding": "utf-8-sig"} if extension != "xlsx" else {}),
+                "dialect": _FORMATS[extension][1](table),
+                "schema": table_schema(table),
+            }
+            for table in tables
+            for extension, path in files.items()
+        ],
+    }
+
+
 def full_export(matrix: StatusMatrix) -> tuple[str, bytes]:
-    """Every table of the cycle, in CSV and JSON, in one dated ZIP."""
+    """Every table of the cycle, in CSV and JSON, in one dated ZIP, described by
+    its ``datapackage.json``."""
     generated_at = timezone.now()
     name = f"tip-portal-{matrix.cycle.slug}-{generated_at:%Y-%m-%d}{file_suffix()}"
+    tables = [build(matrix, Filters()) for build in TABLES.values()]
+    package = data_package(
+        tables,
+        cycle=matrix.cycle,
+        generated_at=generated_at,
+        files={
+            "csv": lambda table: f"{table.name}.csv",
+            "json": lambda table: f"{table.name}.json",
+        },
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for table_name, build in TABLES.items():
-            table = build(matrix, Filters())
-            archive.writestr(f"{name}/{table_name}.csv", as_csv(table))
-            archive.writestr(
-                f"{name}/{table_name}.json",
+
+        def add(path: str, data: bytes | str) -> None:
+            entry = zipfile.ZipInfo(f"{name}/{path}", generated_at.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            # Readable by everyone once unpacked: writestr's default is 0600.
+            entry.external_attr = 0o100644 << 16
+            archive.writestr(entry, data)
+
+        for table in tables:
+            add(f"{table.name}.csv", as_csv(table))
+            add(
+                f"{table.name}.json",
                 as_json(table, cycle=matrix.cycle, generated_at=generated_at),
             )
-        archive.writestr(f"{name}/README.txt", _readme(matrix.cycle, generated_at))
+        add("datapackage.json", as_package_json(package))
+        add("README.txt", _readme(matrix.cycle, generated_at))
     return f"{name}.zip", buffer.getvalue()
+
+
+def as_package_json(package: dict) -> bytes:
+    return json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def _readme(cycle, generated_at: datetime) -> str:
@@ -602,6 +756,12 @@ def _readme(cycle, generated_at: datetime) -> str:
         str(_("Language of the names and texts: %(language)s"))
         % {"language": language()},
         str(_("Each .json file carries its data dictionary under 'columns'.")),
+        str(
+            _(
+                "datapackage.json describes every file and its columns as a "
+                "Frictionless Data Package (https://datapackage.org)."
+            )
+        ),
     ]
     if language() != "en":
         lines.append(

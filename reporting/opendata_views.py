@@ -46,20 +46,39 @@ def data_home(request):
     )
 
 
-@public_page
-def download(request, name: str, extension: str):
+def _filtered_table(request, name: str):
+    """The table ``name`` of the asked cycle, filtered as asked, with that cycle; or
+    the 400 answer saying what is wrong with the filters."""
     build = opendata.TABLES.get(name)
-    if build is None or extension not in FORMATS:
+    if build is None:
         raise Http404
     cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle)
     filters = DataFilterForm(request.GET, matrix=matrix)
     if not filters.is_valid():
-        return HttpResponseBadRequest(
-            "\n".join(filters.error_texts()) + "\n",
-            content_type="text/plain; charset=utf-8",
+        return (
+            None,
+            cycle,
+            HttpResponseBadRequest(
+                "\n".join(filters.error_texts()) + "\n",
+                content_type="text/plain; charset=utf-8",
+            ),
         )
-    table = build(matrix, filters.filters())
+    return build(matrix, filters.filters()), cycle, None
+
+
+def _package_url(request, name: str) -> str:
+    path = reverse("reporting:download-package", args=[name])
+    return absolute_url(f"{path}?{request.GET.urlencode()}" if request.GET else path)
+
+
+@public_page
+def download(request, name: str, extension: str):
+    if extension not in FORMATS:
+        raise Http404
+    table, cycle, refusal = _filtered_table(request, name)
+    if refusal:
+        return refusal
     now = timezone.now()
     if extension == "csv":
         body = opendata.as_csv(table)
@@ -70,8 +89,39 @@ def download(request, name: str, extension: str):
     response = HttpResponse(body, content_type=FORMATS[extension])
     filename = f"{cycle.slug}-{name}{opendata.file_suffix()}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Link"] = f'<{opendata.licence()["url"]}>; rel="license"'
+    response["Link"] = ", ".join(
+        [
+            f'<{opendata.licence()["url"]}>; rel="license"',
+            f'<{_package_url(request, name)}>; rel="describedby"; '
+            'type="application/json"',
+        ]
+    )
     return response
+
+
+@public_page
+def download_package(request, name: str):
+    """The Data Package of one table's downloads: the files of the same cycle and
+    filters, at their absolute addresses, and their Table Schema."""
+    table, cycle, refusal = _filtered_table(request, name)
+    if refusal:
+        return refusal
+    query = request.GET.copy()
+    query["cycle"] = cycle.slug  # the files of this cycle, whichever opens next
+
+    def address(extension: str):
+        path = reverse("reporting:download", args=[name, extension])
+        return lambda table: absolute_url(f"{path}?{query.urlencode()}")
+
+    package = opendata.data_package(
+        [table],
+        cycle=cycle,
+        generated_at=timezone.now(),
+        files={extension: address(extension) for extension in FORMATS},
+    )
+    return HttpResponse(
+        opendata.as_package_json(package), content_type="application/json"
+    )
 
 
 def full_export(request):

@@ -24,6 +24,11 @@ urlpatterns = [
     path("data/", opendata_views.data_home, name="data"),
     path("data/export/", opendata_views.full_export, name="export"),
     path("data/<slug:name>.<str:extension>", opendata_views.download, name="download"),
+    path(
+        "data/<slug:name>/datapackage.json",
+        opendata_views.download_package,
+        name="download-package",
+    ),
     path("feed/", opendata_views.feed, name="feed"),
     # Each chart and the map as an SVG or PNG file, and as an embed for other sites.
     *(
