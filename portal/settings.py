@@ -5,6 +5,7 @@ transport as the Celery broker. Production sets ``DATABASE_URL`` and ``REDIS_URL
 """
 
 import re
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,16 +38,30 @@ if PRODUCTION and DEBUG:
         "DEBUG must be off when PORTAL_ENV=production: it shows secrets in error pages."
     )
 
+
+def _asks_for_help_only(argv: list[str]) -> bool:
+    """``manage.py``, ``manage.py help ...`` or ``manage.py <command> --help``:
+    argparse prints the text and exits before the command runs."""
+    if not argv or Path(argv[0]).name not in {"manage.py", "django-admin"}:
+        return False
+    args = argv[1 : argv.index("--")] if "--" in argv else argv[1:]
+    return not args or args[0] == "help" or "-h" in args or "--help" in args
+
+
+# Help is read before the environment is set up, and signs nothing: it needs no key.
+# Every run that does something still does.
+HELP_ONLY = _asks_for_help_only(sys.argv)
+
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEBUG and not HELP_ONLY:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off. "
             "Generate one with: "
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = "insecure-key-for-local-development-only"  # noqa: S105
-if PRODUCTION:
+if PRODUCTION and not HELP_ONLY:
     require_strong_secret("SECRET_KEY", SECRET_KEY)
 
 ALLOWED_HOSTS = env_list(
