@@ -46,7 +46,7 @@ def init(
         release=release or None,
         traces_sample_rate=traces_sample_rate,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
+        send_default_pii=False,  # deprecated in the 2.7x releases, honoured until 3
         include_local_variables=False,  # a frame's locals may hold a password
         max_request_body_size="never",
         before_send=scrub_event,
@@ -74,11 +74,9 @@ def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     event["user"] = {"id": str(user_id)} if user_id else {}
     event["tags"] = {**(event.get("tags") or {}), **request_context.current()}
     event["tags"].pop("user_id", None)
-    for key in ("extra", "contexts"):
+    for key in ("extra", "logentry"):
         if key in event:
             event[key] = redact(event[key])
-    if "logentry" in event:
-        event["logentry"] = redact(event["logentry"])
     breadcrumbs = event.get("breadcrumbs")
     if isinstance(breadcrumbs, dict) and "values" in breadcrumbs:
         breadcrumbs["values"] = [
