@@ -1,5 +1,7 @@
 """Latency and throughput of the portal's pages under gunicorn, side by side with a
-minimal view that renders the base template through the same middleware.
+minimal view that renders the base template through the same middleware, and with the
+bare floor: a Django view behind SecurityMiddleware and CommonMiddleware only
+(bench/floor_settings.py), served by the same gunicorn settings just before.
 
     .venv/bin/python bench/http_bench.py [--scale 10] [--seconds 10] [--connections 8]
 
@@ -12,6 +14,7 @@ apt-get install wrk) and gunicorn. Prints a Markdown table; --json writes the fi
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -148,16 +151,63 @@ def wrk(url: str, seconds: int, connections: int, headers: list[str]) -> dict:
     }
 
 
+FLOOR = ("bare floor (Security + Common middleware)", "/floor/", "anonymous")
 TARGETS = [
     ("minimal view (base template)", "/en/bench/minimal/", "anonymous"),
+    ("home page, cached", "/en/", "anonymous"),
     ("public dashboard, cached", "/en/status/", "anonymous"),
     ("public dashboard, uncached", "/en/status/", "uncached"),
+    ("map, cached", "/en/status/map/", "anonymous"),
     ("state page (Mexico), cached", "/en/states/MEX/", "anonymous"),
     ("state page (Mexico), uncached", "/en/states/MEX/", "uncached"),
+    ("recommendation 4, cached", "/en/recommendations/4/", "anonymous"),
     ("focal point's dashboard", "/en/workspace/MEX/", "signed_in"),
     ("API: progress updates", "/api/v1/progress-updates/", "api"),
     ("API: status", "/api/v1/status/", "api"),
 ]
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, workers: int):
+    """gunicorn on a free port with the settings ``env`` names, until the block ends."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "bench.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def load(base: str, target: tuple, headers: list[str], options) -> dict:
+    name, path, kind = target
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{base}{path}", headers=dict(h.split(": ", 1) for h in headers)
+        )
+    )  # warm the cache and the workers
+    result = wrk(f"{base}{path}", options.seconds, options.connections, headers)
+    print(f"  {name}: {result['rps']:.0f} req/s", file=sys.stderr)
+    return {"page": name, "path": path, "kind": kind, **result}
 
 
 def main() -> None:
@@ -193,54 +243,21 @@ def main() -> None:
     manage(env, "collectstatic", "--noinput", "-v0")
     session, token = manage(env, "shell", "-v", "0", "-c", SESSION_SNIPPET).split()[-2:]
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "bench.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={options.workers}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        anonymous: list[str] = []
+    # One server after the other, never together: the floor first, then the portal.
+    with gunicorn(
+        {**env, "DJANGO_SETTINGS_MODULE": "bench.floor_settings"}, options.workers
+    ) as base:
+        floor = load(base, FLOOR, [], options)
+    with gunicorn(env, options.workers) as base:
         # A cookie named sessionid makes the public pages skip their cache: rendered
-        # afresh, as for the first visitor after a change.
-        uncached = ["Cookie: sessionid=none"]
-        signed_in = [f"Cookie: sessionid={session}"]
-        api = [f"Authorization: Token {token}"]
+        # afresh, as for a signed-in visitor.
         kinds = {
-            "anonymous": anonymous,
-            "uncached": uncached,
-            "signed_in": signed_in,
-            "api": api,
+            "anonymous": [],
+            "uncached": ["Cookie: sessionid=none"],
+            "signed_in": [f"Cookie: sessionid={session}"],
+            "api": [f"Authorization: Token {token}"],
         }
-        figures = []
-        for name, path, kind in TARGETS:
-            headers = kinds[kind]
-            urllib.request.urlopen(
-                urllib.request.Request(
-                    f"{base}{path}", headers=dict(h.split(": ", 1) for h in headers)
-                )
-            )  # warm the cache and the workers
-            result = wrk(f"{base}{path}", options.seconds, options.connections, headers)
-            figures.append({"page": name, "path": path, "kind": kind, **result})
-            print(f"  {name}: {result['rps']:.0f} req/s", file=sys.stderr)
-    finally:
-        server.terminate()
-        server.wait(10)
+        figures = [load(base, target, kinds[target[2]], options) for target in TARGETS]
     queries = count_queries(env, TARGETS)
     minimal = figures[0]["rps"]
     print(
@@ -248,16 +265,22 @@ def main() -> None:
         f"recommendation per cycle; gunicorn --workers={options.workers}; "
         f"wrk -t1 -c{options.connections} -d{options.seconds}s\n"
     )
-    print("| page | req/s | median | p99 | ratio to minimal view | SQL queries |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for row in figures:
-        row["queries"] = queries[row["page"]]
+    print(
+        "| page | req/s | median | p99 | ratio to minimal view | ratio to bare floor "
+        "| SQL queries |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    floor["queries"] = 0
+    for row in [floor, *figures]:
+        row.setdefault("queries", queries.get(row["page"]))
+        row["to_minimal"] = row["rps"] / minimal
+        row["to_floor"] = row["rps"] / floor["rps"]
         print(
             f"| {row['page']} | {row['rps']:.0f} | {row['p50']} | {row['p99']} | "
-            f"{row['rps'] / minimal:.2f} | {row['queries']} |"
+            f"{row['to_minimal']:.2f} | {row['to_floor']:.2f} | {row['queries']} |"
         )
     if options.json:
-        Path(options.json).write_text(json.dumps(figures, indent=1))
+        Path(options.json).write_text(json.dumps([floor, *figures], indent=1))
 
 
 if __name__ == "__main__":

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Public pages from the cache, for visitors without a session, before anything
+    # heavier: after the HTTPS redirect and HSTS, which apply to them too.
+    "core.page_cache.PageCacheMiddleware",
     # Static files before anything that reads the session or the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -425,6 +428,12 @@ CACHES = {
     )
 }
 
+# After a publication, the most read public pages are rendered in the background
+# (core.tasks.warm_public_pages) before readers are shown the new version; off, the
+# new version is current at once and pages render as they are asked for.
+PUBLICATION_WARM = env_bool("PUBLICATION_WARM", True)
+PUBLICATION_WARM_PAGES = "reporting.warm.most_read_pages"
+
 # Logs: one JSON object a line in production (LOG_FORMAT=json), for the log store;
 # plain text elsewhere. Every line carries the request id and user id, or the Celery
 # task id and name; secrets and what people wrote are blanked (core/logging.py).
@@ -692,6 +701,11 @@ REPORT_STALE_SECONDS = env_int("REPORT_STALE_SECONDS", 60)
 # Below CELERY_VISIBILITY_TIMEOUT, so Redis never redelivers a report still running.
 REPORT_MAX_SECONDS = env_int("REPORT_MAX_SECONDS", 60 * 60)
 REPORT_QUEUED_EXPIRY_SECONDS = env_int("REPORT_QUEUED_EXPIRY_SECONDS", 6 * 60 * 60)
+# Hemispheric drafts rendered in sections on every worker (reporting.parallel); a
+# Celery chord, so only with a result backend.
+REPORT_PARALLEL_DRAFTS = env_bool(
+    "REPORT_PARALLEL_DRAFTS", bool(CELERY_RESULT_BACKEND)
+)
 # WeasyPrint keeps the whole document in memory: a child that grew past this (KiB)
 # is replaced after its task.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(

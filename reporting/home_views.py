@@ -2,10 +2,12 @@
 
 from django.shortcuts import render
 
+from core.publication import public_page
 from recommendations.selectors import catalogue_overview
 from reporting import selectors
 
 
+@public_page
 def home(request):
     return render(
         request,

@@ -116,6 +116,9 @@ _tmp = tempfile.mkdtemp(prefix="tip-portal-tests-")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["PORTAL_VAR_DIR"] = _tmp
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+# Rendering every public page in four languages at each publication would slow every
+# test that accepts an update; the page cache's tests turn it on.
+os.environ.setdefault("PUBLICATION_WARM", "0")
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("CELERY_BROKER_URL", None)
 if SERVICES["postgres"]:

@@ -1,0 +1,231 @@
+"""Public pages served from the cache before the heavy middleware, and warmed.
+
+Pages are stored under the publication version, as they leave the inner middleware
+(every security header included), and answered right after ``SecurityMiddleware``
+to visitors without a session: no session, database, URL resolution, CSRF or
+authentication for a page already rendered. A page is stored only when its view
+opted in (``core.publication.public_page``) and it was rendered for nobody in
+particular.
+
+The version moves by generations: a publication asks for the next one, the most read
+pages are rendered under it while readers keep the current one, and only then is it
+made current, never over a later one.
+"""
+
+import hashlib
+import io
+import time
+import uuid
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import translation
+
+VERSION_KEY = "publication-version"
+# The last generation asked for; versions are "<generation>-<random>".
+GENERATION_KEY = "publication-generation"
+FLIP_LOCK_KEY = "publication-version-lock"
+PAGE_TIMEOUT = 60 * 60 * 24
+# Set by the warm-up's own requests (a WSGI key, which no client header can make):
+# render and store under this version, not the current one.
+RENDER_VERSION = "portal.publication_version"
+# The mark a public page's response carries when it may be stored for everyone.
+STORABLE = "_public_page_storable"
+# What a 304 leaves out of the stored headers: they describe a body it has not.
+BODY_HEADERS = {"content-type", "content-length", "content-disposition"}
+
+
+# --- The publication version -------------------------------------------------------
+
+
+def version() -> str:
+    current = cache.get(VERSION_KEY)
+    if current is None:
+        cache.add(VERSION_KEY, f"0-{uuid.uuid4().hex[:8]}", None)
+        current = cache.get(VERSION_KEY)
+    return current
+
+
+def generation(of_version: str) -> int:
+    """A version's generation; the versions made before generations count as 0."""
+    number, dash, _rest = of_version.partition("-")
+    return int(number) if dash and number.isdigit() else 0
+
+
+def next_version() -> str:
+    """A version later than every one asked for so far (not yet current)."""
+    cache.add(GENERATION_KEY, generation(version()), None)
+    return f"{cache.incr(GENERATION_KEY)}-{uuid.uuid4().hex[:8]}"
+
+
+def is_latest(candidate: str) -> bool:
+    """Whether no later version was asked for since: else its rebuild is moot."""
+    return generation(candidate) >= (cache.get(GENERATION_KEY) or 0)
+
+
+def make_current(candidate: str) -> bool:
+    """Readers get ``candidate``'s pages from now on, unless a later version is
+    current already: a rebuild finishing late never takes the site back."""
+    for _attempt in range(100):
+        # A lock, as the cache has no compare-and-set: two rebuilds finishing together
+        # must not both read the old version and write in the wrong order.
+        if cache.add(FLIP_LOCK_KEY, 1, 10):
+            try:
+                if generation(version()) >= generation(candidate):
+                    return False
+                cache.set(VERSION_KEY, candidate, None)
+                return True
+            finally:
+                cache.delete(FLIP_LOCK_KEY)
+        time.sleep(0.02)
+    raise TimeoutError("The publication version stayed locked for two seconds.")
+
+
+# --- Who may be served the public copy ----------------------------------------------
+
+
+def personal_cookies() -> tuple[str, ...]:
+    """The cookies of a visitor who may see something personal (their name, a
+    message), by the names the settings give them: production calls the session
+    cookie ``__Host-sessionid``, not ``sessionid``."""
+    return (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+
+
+def is_anonymous_visit(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and "HTTP_AUTHORIZATION" not in request.META
+        and not any(name in request.COOKIES for name in personal_cookies())
+    )
+
+
+def rendered_for_anyone(request, response) -> bool:
+    """Whether a page may be stored for every visitor: rendered for nobody in
+    particular, and setting no cookie. The user is asked too, so that a cookie of
+    another name carrying a session can never put a person's page in the cache."""
+    user = getattr(request, "user", None)
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+        and not (user is not None and user.is_authenticated)
+    )
+
+
+def mark_storable(response) -> None:
+    setattr(response, STORABLE, True)
+
+
+def page_key(request, under: str) -> str:
+    # The host and scheme as well as the path: a page may link to itself in full.
+    # Stored only after the inner middleware accepted the host, never before.
+    url = (
+        f"{request.scheme}://{request.META.get('HTTP_HOST', '')}"
+        f"{request.get_full_path()}"
+    )
+    return f"page:{under}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
+
+
+# --- The middleware -------------------------------------------------------------------
+
+
+class PageCacheMiddleware:
+    """Answers a visitor without a session from the cache, or lets the page be
+    rendered and stores it as the inner middleware leaves it. Two cache reads per
+    answer: the version, then the page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # Pages are under a language prefix (i18n_patterns); the API and static
+        # files are not, and cost no cache read.
+        self.prefixes = tuple(f"/{code}/" for code, _name in settings.LANGUAGES)
+
+    def __call__(self, request):
+        if not (
+            request.path_info.startswith(self.prefixes) and is_anonymous_visit(request)
+        ):
+            return self.get_response(request)
+        under = request.META.get(RENDER_VERSION) or version()
+        request.publication_version = under
+        key = page_key(request, under)
+        stored = cache.get(key)
+        if stored is not None:
+            return self.from_store(request, *stored)
+        response = self.get_response(request)
+        if (
+            request.method == "GET"
+            and getattr(response, STORABLE, False)
+            and rendered_for_anyone(request, response)
+        ):
+            cache.set(key, (response.content, list(response.items())), PAGE_TIMEOUT)
+        return response
+
+    @staticmethod
+    def from_store(request, content: bytes, headers: list[tuple[str, str]]):
+        etag = {name.lower(): value for name, value in headers}.get("etag")
+        if etag and etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+            for name, value in headers:
+                if name.lower() not in BODY_HEADERS:
+                    response.headers[name] = value
+            return response
+        # HEAD: the headers of the page, its length included, and no body.
+        return HttpResponse(
+            content if request.method == "GET" else b"", headers=dict(headers)
+        )
+
+
+# --- The warm-up ---------------------------------------------------------------------
+
+
+def _request_for(path: str, under: str) -> WSGIRequest:
+    """An anonymous GET as the public's arrives: at SITE_URL's host and scheme, through
+    the proxy in production."""
+    site = urlsplit(settings.SITE_URL)
+    secure = site.scheme == "https"
+    path, _question, query = path.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": site.hostname or "localhost",
+        "SERVER_PORT": str(site.port or (443 if secure else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": site.netloc,
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": site.scheme or "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        RENDER_VERSION: under,
+    }
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if secure and proxy_header:
+        environ[proxy_header[0]] = proxy_header[1]
+    return WSGIRequest(environ)
+
+
+def warm(paths: Iterable[str], *, under: str) -> int:
+    """Render ``paths`` through the whole middleware, as the public would ask for them,
+    storing each page under version ``under``. Returns how many are stored.
+
+    The handler, not the test client: the same middleware and view, without the
+    request signals."""
+    handler = BaseHandler()
+    handler.load_middleware()
+    stored = 0
+    with translation.override(translation.get_language()):
+        for path in paths:
+            request = _request_for(path, under)
+            # Not closed: closing sends request_finished, which would close the
+            # database connection after each page.
+            handler.get_response(request)
+            if cache.has_key(page_key(request, under)):
+                stored += 1
+    return stored
