@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # /sitemap.xml (reporting.sitemaps): its template
     "guardian",
     "rest_framework",
     # API tokens: hashed, expiring, several per user (portal.ApiToken). DRF's

@@ -17,6 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
+from typing import Any
 
 from django.utils import translation
 
@@ -57,7 +58,17 @@ class CompiledReport:
     docx: bytes | None = None  # the editable edition, for conference services
 
 
-def report_compile(
+@dataclass
+class PreparedReport:
+    """The report's final HTML, before WeasyPrint."""
+
+    html: str
+    title: str
+    language: str
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def report_prepare(
     *,
     cycle: ReportingCycle,
     language: str,
@@ -68,13 +79,8 @@ def report_compile(
     final: bool = False,
     header: pdf.DocumentHeader | None = None,
     texts_as_of: datetime | None = None,
-) -> CompiledReport:
-    """Compile a report in stages, telling ``on_progress(stage, percent)`` as it goes.
-
-    The same data, as-of and language give the same text and page count. A callback
-    that raises stops the compile there, except during the layout, where a
-    CompileCancelled is left for the next stage to raise again.
-    """
+) -> PreparedReport:
+    """Read the data, draw the charts and render the HTML, telling ``on_progress``."""
     progress = on_progress or (lambda stage, percent: None)
     seconds: dict[str, float] = {}
     spec = pdf.ReportSpec(
@@ -94,14 +100,36 @@ def report_compile(
         with _timed(seconds, Stage.CHARTS):
             context = pdf.build(data, generated_at=generated_at)
         progress(Stage.RENDERING, STAGE_START[Stage.RENDERING])
-        with _timed(seconds, Stage.RENDERING):
-            html = pdf.render_html(context)
-            with layout_progress(progress, expected_pages=expected_pages(html)):
-                document = pdf.layout(html)
-            progress(Stage.RENDERING, WRITING_PDF)
-            rendered = pdf.write(document)
-            del document  # WeasyPrint's boxes go before the DOCX is built
-            docx = html_to_docx(html)
+        start = perf_counter()
+        html = pdf.render_html(context)
+        seconds[str(Stage.RENDERING)] = perf_counter() - start
+    return PreparedReport(
+        html=html, title=context["title"], language=language, stage_seconds=seconds
+    )
+
+
+def report_compile(
+    *, on_progress: ProgressCallback | None = None, **report: Any
+) -> CompiledReport:
+    """Compile a report in stages, telling ``on_progress(stage, percent)`` as it goes.
+
+    ``report`` is what ``report_prepare`` takes. The same data, as-of and language
+    give the same text and page count. A callback that raises stops the compile
+    there, except during the layout, where a CompileCancelled is left for the next
+    stage to raise again.
+    """
+    progress = on_progress or (lambda stage, percent: None)
+    prepared = report_prepare(on_progress=progress, **report)
+    html, seconds = prepared.html, prepared.stage_seconds
+    rendering = perf_counter() - seconds[str(Stage.RENDERING)]
+    with translation.override(report["language"]):
+        with layout_progress(progress, expected_pages=expected_pages(html)):
+            document = pdf.layout(html)
+        progress(Stage.RENDERING, WRITING_PDF)
+        rendered = pdf.write(document)
+        del document  # WeasyPrint's boxes go before the DOCX is built
+        docx = html_to_docx(html)
+    seconds[str(Stage.RENDERING)] = round(perf_counter() - rendering, 3)
     return CompiledReport(
         pdf=rendered.pdf,
         page_count=rendered.page_count,

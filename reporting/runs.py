@@ -9,31 +9,48 @@ progress bar, then stores the PDF with its checksum. A run whose heartbeat stopp
 someone polls the run's status: it is queued again until its attempts are used up,
 then marked failed with a message. Kombu's filesystem transport never redelivers a
 task, so this, not the broker, is what keeps a run from staying "running" for ever.
+
+A hemispheric draft, where ``REPORT_PARALLEL_DRAFTS`` is on (a Celery chord needs a
+result backend), is rendered in sections (``reporting.parallel``): the attempt that
+claimed the run prepares the HTML and queues a chord of section renders, which beat
+the run's heartbeat and move its bar as each section is done; the chord's callback
+merges them and stores the PDF as above. A section that fails fails the attempt; a
+section whose worker died is delivered again (``acks_late``) and rendered again, the
+others are not; a chord lost altogether leaves the heartbeat to stop, and the sweep
+queues the run again as a new attempt, whose sections start afresh.
 """
 
+import hashlib
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from time import perf_counter
 
-from celery import current_app
+from celery import chord, current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from core import publication
+from reporting import parallel
+from reporting.docx import html_to_docx
 from reporting.models import ReportRun
 from reporting.pipeline import (
+    LAYOUT_SPAN,
     STAGE_START,
+    WRITING_PDF,
     CompileCancelled,
     CompiledReport,
     header_for,
     report_compile,
+    report_prepare,
 )
 from reporting.selectors import status_matrix
 
@@ -45,6 +62,9 @@ Stage = ReportRun.Stage
 # The task of reporting.tasks that runs report_run_execute; queued by its name, since
 # that module imports this one.
 COMPILE_TASK = "reporting.tasks.compile_report_run"
+SECTION_TASK = "reporting.tasks.render_report_section"
+DOCX_TASK = "reporting.tasks.build_report_docx"
+MERGE_TASK = "reporting.tasks.merge_report_sections"
 # Errors worth another attempt: the database went away for a moment.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
@@ -75,19 +95,23 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
         return None
     attempt = run.attempts
     heartbeat = _Heartbeat(run.pk, attempt)
+    report = {
+        "cycle": run.cycle,
+        "language": run.language,
+        "member_state": run.member_state,
+        "as_of": run.as_of,
+        "on_progress": heartbeat.progress,
+        "generated_at": timezone.now(),
+        "final": run.final,
+        "header": header_for(run),
+        # A final edition prints the texts the publication was checked against.
+        "texts_as_of": run.requested_at if run.final else None,
+    }
     try:
-        compiled = report_compile(
-            cycle=run.cycle,
-            language=run.language,
-            member_state=run.member_state,
-            as_of=run.as_of,
-            on_progress=heartbeat.progress,
-            generated_at=timezone.now(),
-            final=run.final,
-            header=header_for(run),
-            # A final edition prints the texts the publication was checked against.
-            texts_as_of=run.requested_at if run.final else None,
-        )
+        if _in_sections(run):
+            _sections_start(run.pk, attempt, report_prepare(**report))
+            return run
+        compiled = report_compile(**report)
         heartbeat.progress(Stage.STORING, STAGE_START[Stage.STORING])
         heartbeat.stop()
         return _store(run.pk, attempt, compiled)
@@ -102,6 +126,159 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
         return _attempt_failed(run.pk, attempt, error, retry=False)
     finally:
         heartbeat.stop()
+
+
+def _in_sections(run: ReportRun) -> bool:
+    """A hemispheric draft, where drafts are rendered on several workers; the final
+    edition stays a single tagged PDF/UA render (``reporting.parallel`` says why)."""
+    return (
+        settings.REPORT_PARALLEL_DRAFTS
+        and not run.final
+        and run.member_state_id is None
+    )
+
+
+# --- A draft in sections on several workers -----------------------------------------
+
+
+def _sections_start(run_id: int, attempt: int, prepared) -> None:
+    """Cut the HTML into sections on the shared volume and queue their chord: section
+    0 counts the front matter's pages, the DOCX is built beside the sections."""
+    parts = parallel.report_parts(
+        prepared.html, title=prepared.title, language=prepared.language
+    )
+    bodies = parallel.sections(parts.parts)
+    where = parallel.folder(run_id, attempt)
+    where.mkdir(parents=True, exist_ok=True)
+    documents = [parallel.front_html(parts)] + [
+        parallel.section_html(parts, body) for body in bodies
+    ]
+    for index, document in enumerate(documents):
+        parallel.write_atomically(where / f"{index}.html", document.encode())
+    parallel.write_atomically(where / "report.html", prepared.html.encode())
+    plan = {
+        "sections": len(documents),
+        "head": parts.head,
+        "front": parts.front,
+        "title": parts.title,
+        "language": parts.language,
+        "stage_seconds": prepared.stage_seconds,
+    }
+    parallel.write_atomically(where / "plan.json", json.dumps(plan).encode())
+    queue = settings.REPORTS_QUEUE
+    header = [
+        current_app.signature(SECTION_TASK, args=(run_id, attempt, index), queue=queue)
+        for index in range(len(documents))
+    ]
+    header.append(current_app.signature(DOCX_TASK, args=(run_id, attempt), queue=queue))
+    body = current_app.signature(
+        MERGE_TASK, args=(run_id, attempt), queue=queue, immutable=True
+    )
+    chord(header)(body)
+
+
+def _plan(run_id: int, attempt: int) -> dict:
+    return json.loads((parallel.folder(run_id, attempt) / "plan.json").read_text())
+
+
+def report_section_render(*, run_id: int, attempt: int, index: int) -> None:
+    """Render one section of a run's attempt, unless it is stored already (a
+    redelivery) or the attempt no longer owns the run."""
+    if not _touch(run_id, attempt):
+        return
+    where = parallel.folder(run_id, attempt)
+    if parallel.stored_section(where, index) is None:
+        heartbeat = _Heartbeat(run_id, attempt)
+        try:
+            rendered, meta = parallel.render_section(
+                (where / f"{index}.html").read_text(encoding="utf-8")
+            )
+            parallel.store_section(where, index, rendered, meta)
+        except Exception as error:
+            logger.exception("Report run %s: section %s failed", run_id, index)
+            _attempt_failed(
+                run_id, attempt, error, retry=isinstance(error, TRANSIENT_ERRORS)
+            )
+            return
+        finally:
+            heartbeat.stop()
+    start, end = LAYOUT_SPAN
+    done = parallel.sections_done(where) / _plan(run_id, attempt)["sections"]
+    _advance(run_id, attempt, start + int((end - start) * done))
+
+
+def report_docx_build(*, run_id: int, attempt: int) -> None:
+    """The editable DOCX of a draft in sections, from the whole HTML."""
+    where = parallel.folder(run_id, attempt)
+    if not _touch(run_id, attempt) or (where / "report.docx").exists():
+        return
+    html = (where / "report.html").read_text(encoding="utf-8")
+    with translation.override(_plan(run_id, attempt)["language"]):
+        parallel.write_atomically(where / "report.docx", html_to_docx(html))
+
+
+def report_sections_merge(*, run_id: int, attempt: int) -> ReportRun | None:
+    """The chord's callback: one PDF from the sections, stored as the run's."""
+    heartbeat = _Heartbeat(run_id, attempt)
+    try:
+        heartbeat.progress(Stage.RENDERING, WRITING_PDF)
+        where = parallel.folder(run_id, attempt)
+        plan = _plan(run_id, attempt)
+        started = perf_counter()
+        rendered = [
+            (
+                (where / f"{index}.pdf").read_bytes(),
+                parallel.stored_section(where, index),
+            )
+            for index in range(1, plan["sections"])
+        ]
+        parts = parallel.ReportParts(
+            head=plan["head"],
+            front=plan["front"],
+            parts=[],
+            title=plan["title"],
+            language=plan["language"],
+        )
+        merged = parallel.merge(
+            parts,
+            rendered,
+            front_pages=parallel.stored_section(where, 0).page_count,
+        )
+        docx = where / "report.docx"
+        compiled = CompiledReport(
+            pdf=merged.pdf,
+            page_count=merged.page_count,
+            sha256=hashlib.sha256(merged.pdf).hexdigest(),
+            html="",
+            stage_seconds={
+                **plan["stage_seconds"],
+                "merging": round(perf_counter() - started, 3),
+            },
+            docx=docx.read_bytes() if docx.exists() else None,
+        )
+        heartbeat.progress(Stage.STORING, STAGE_START[Stage.STORING])
+        heartbeat.stop()
+        run = _store(run_id, attempt, compiled)
+        parallel.forget(run_id)
+        return run
+    except RunAbandoned:
+        logger.warning("Report run %s: attempt %s was taken over", run_id, attempt)
+        return None
+    except TRANSIENT_ERRORS as error:
+        logger.exception("Report run %s: merging attempt %s failed", run_id, attempt)
+        return _attempt_failed(run_id, attempt, error, retry=True)
+    except Exception as error:
+        logger.exception("Report run %s: merging attempt %s failed", run_id, attempt)
+        return _attempt_failed(run_id, attempt, error, retry=False)
+    finally:
+        heartbeat.stop()
+
+
+def _advance(run_id: int, attempt: int, percent: int) -> None:
+    """Move the bar forward only: sections finish in any order."""
+    ReportRun.objects.filter(
+        pk=run_id, state=State.RUNNING, attempts=attempt, progress__lt=percent
+    ).update(stage=Stage.RENDERING, progress=percent, heartbeat_at=timezone.now())
 
 
 def _claim(run_id: int) -> ReportRun | None:
@@ -327,6 +504,7 @@ def _fail(run: ReportRun, message: str, now: datetime) -> None:
     run.error = message
     run.finished_at = now
     run.save(update_fields=["state", "error", "finished_at"])
+    transaction.on_commit(partial(parallel.forget, run.pk))  # a draft's sections
 
 
 def _requeue(run: ReportRun, message: str, now: datetime) -> None:

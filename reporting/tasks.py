@@ -22,6 +22,30 @@ def compile_report_run(run_id: int) -> None:
     runs.report_run_execute(run_id=run_id)
 
 
+# The sections of a draft (reporting.parallel): a chord, so their results go to the
+# result backend (None: the files on the shared volume are the real output). A worker
+# that dies mid-section gives its message back, and only that section runs again.
+@shared_task(name=runs.SECTION_TASK, acks_late=True, reject_on_worker_lost=True)
+def render_report_section(run_id: int, attempt: int, index: int) -> None:
+    runs.report_section_render(run_id=run_id, attempt=attempt, index=index)
+
+
+@shared_task(name=runs.DOCX_TASK, acks_late=True, reject_on_worker_lost=True)
+def build_report_docx(run_id: int, attempt: int) -> None:
+    runs.report_docx_build(run_id=run_id, attempt=attempt)
+
+
+@shared_task(
+    name=runs.MERGE_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def merge_report_sections(run_id: int, attempt: int) -> None:
+    """The chord's callback; a duplicate delivery finds the run stored."""
+    runs.report_sections_merge(run_id=run_id, attempt=attempt)
+
+
 @shared_task(ignore_result=True)
 def sweep_report_runs() -> dict[str, list[int]]:
     """Requeue or fail the runs a worker lost (Celery beat, every minute)."""
