@@ -61,6 +61,15 @@ def test_workers_can_be_scaled():
     assert "--scale worker=" in (ROOT / "README.md").read_text()
 
 
+def test_scaled_workers_share_the_sections_of_a_draft():
+    # `--scale worker=N`: a draft's sections are a chord (a result backend), spread
+    # over every worker taking the reports queue, their files on the shared volume.
+    worker = SERVICES["worker"]
+    assert worker["environment"]["CELERY_RESULT_BACKEND"].startswith("redis://redis")
+    assert "--queues=celery,reports" in worker["command"]
+    assert "media:/app/var/media" in worker["volumes"]
+
+
 def test_the_app_waits_for_its_database_broker_and_migrations():
     for name in ("web", "worker", "beat"):
         depends = SERVICES[name]["depends_on"]
