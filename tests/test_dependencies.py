@@ -3,6 +3,7 @@ could and could not check (pip-audit replaced by a stub: no database is reached)
 
 import importlib.metadata
 import json
+import os
 import re
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def test_every_test_requirement_is_locked_at_a_version_it_allows():
 )
 def test_what_an_extra_brings_is_locked_too(lock, requirements):
     locked = pins(lock)
-    problems = []
+    problems = set()
     for line in requirements:
         requirement = Requirement(line)
         try:
@@ -83,7 +84,7 @@ def test_what_an_extra_brings_is_locked_too(lock, requirements):
                     and needed.marker.evaluate({"extra": extra})
                     and canonicalize_name(needed.name) not in locked
                 ):
-                    problems.append(f"{needed.name} (for {line})")
+                    problems.add(f"{needed.name} (for {line})")
     assert not problems, f"requirements/{lock} is stale ({RELOCK}): {problems}"
 
 
@@ -246,3 +247,57 @@ def test_pre_commit_runs_the_linter_the_formatter_mypy_and_the_migrations_check(
     assert hooks["ruff-format"]["entry"].endswith("ruff format")
     assert "makemigrations --check --dry-run" in hooks["makemigrations"]["entry"]
     assert not hooks["mypy"]["pass_filenames"]  # [tool.mypy]'s files, all of them
+
+
+# --- bin/_venv.sh, with .venv's Python replaced by a stub that logs its arguments ---
+
+
+def venv_install(project: Path, extra: str) -> list[str]:
+    """What bin/_venv.sh asked .venv's Python to do, sourced as bin/test does."""
+    log = project / "log"
+    log.write_text("")
+    subprocess.run(
+        ["bash", "-c", f'cd "{project}" && source bin/_venv.sh "{extra}"'],
+        env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return [line for line in log.read_text().splitlines() if " pip install " in line]
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "_venv.sh").write_text((ROOT / "bin" / "_venv.sh").read_text())
+    (tmp_path / "requirements").mkdir()
+    for lock in ("base.txt", "test.txt"):
+        (tmp_path / "requirements" / lock).write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    stub = tmp_path / ".venv" / "bin" / "python"
+    stub.parent.mkdir(parents=True)
+    stub.write_text(f'#!/bin/sh\necho "python $*" >> "{tmp_path / "log"}"\n')
+    stub.chmod(0o755)
+    return tmp_path
+
+
+def test_a_new_venv_gets_the_lock_with_hashes_then_the_project_alone(project):
+    assert venv_install(project, "test") == [
+        "python -m pip install --quiet --require-hashes -r requirements/test.txt",
+        "python -m pip install --quiet --no-deps --no-build-isolation -e .",
+    ]
+    assert venv_install(project, "")[0].endswith("-r requirements/base.txt")
+
+
+def test_the_venv_is_reinstalled_only_when_the_lock_or_pyproject_changes(project):
+    venv_install(project, "test")
+    assert venv_install(project, "test") == []
+    stamp = (project / ".venv" / ".installed-test").stat().st_mtime
+    for changed in ("requirements/test.txt", "pyproject.toml"):
+        os.utime(project / changed, (stamp + 10, stamp + 10))
+        assert len(venv_install(project, "test")) == 2, changed
+        stamp += 20
+        os.utime(project / ".venv" / ".installed-test", (stamp, stamp))
+    # The runtime's lock changing leaves the suite's installation alone.
+    os.utime(project / "requirements" / "base.txt", (stamp + 10, stamp + 10))
+    assert venv_install(project, "test") == []
