@@ -4,12 +4,14 @@ from django.urls import include, path
 
 from accounts import security_views
 from core import health, site_views
-from reporting import home_views
+from reporting import discovery_views, home_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", site_views.favicon, name="favicon"),
+    path("robots.txt", discovery_views.robots_txt, name="robots"),
+    path("sitemap.xml", discovery_views.sitemap, name="sitemap"),
     path("", include("portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

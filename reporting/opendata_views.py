@@ -3,6 +3,9 @@
 All of them in the language of their address (``/es/data/``, ``/es/feed/``).
 """
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -137,10 +140,13 @@ class AcceptedUpdatesFeed(Feed):
 
     Every link and id is absolute on SITE_URL: Django would otherwise build them
     on the request's Host header, and the cached feed would give every reader the
-    links of the first one's.
+    links of the first one's. Entries have no author of their own (a state's focal
+    point is no public name), so the feed names the Secretariat that publishes them,
+    as RFC 4287 (4.1.1) requires.
     """
 
     feed_type = Atom1Feed
+    author_name = gettext_lazy("OAS Secretariat")
     title = gettext_lazy("Accepted progress updates on trafficking in persons")
     subtitle = gettext_lazy(
         "Progress of the OAS member states on the recommendations of the Seventh "
@@ -152,6 +158,12 @@ class AcceptedUpdatesFeed(Feed):
 
     def feed_url(self):
         return absolute_url(reverse("reporting:feed"))
+
+    def author_link(self):
+        return absolute_url(reverse("home"))
+
+    def feed_guid(self):
+        return self.feed_url()
 
     def items(self):
         return (
@@ -182,6 +194,15 @@ class AcceptedUpdatesFeed(Feed):
                 args=[item.member_state.iso3, item.recommendation.number],
             )
         return absolute_url(path)
+
+    def item_guid(self, item):
+        """A tag: URI (RFC 4151) on SITE_URL's host and the day the update was
+        written: the same in every language and render, and apart from the page,
+        which shows only a state's latest update."""
+        host = urlsplit(settings.SITE_URL).hostname
+        return f"tag:{host},{item.created_at:%Y-%m-%d}:progress-update/{item.pk}"
+
+    item_guid_is_permalink = False
 
     def item_pubdate(self, item):
         return item.reviewed_at
