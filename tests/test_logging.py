@@ -82,6 +82,19 @@ def test_a_missing_or_strange_request_id_is_replaced_by_a_new_one(
     assert "user_id" not in line  # nobody signed in
 
 
+def test_a_password_reset_link_is_logged_without_its_token(client, db, json_logs):
+    link = reverse(
+        "password_reset_confirm", kwargs={"uidb64": "MTIz", "token": "cn4d-" + TOKEN}
+    )
+    client.get(link)
+
+    (line,) = [line for line in json_logs() if line["name"] == "portal.request"]
+    assert line["path"] == link.replace("MTIz", "[redacted]").replace(
+        "cn4d-" + TOKEN, "[redacted]"
+    )
+    assert TOKEN not in json_logs.text()
+
+
 def test_two_requests_have_two_ids(client, db):
     first = client.get("/healthz")["X-Request-ID"]
     assert client.get("/healthz")["X-Request-ID"] != first
