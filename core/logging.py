@@ -3,9 +3,9 @@
 Secrets (passwords, tokens, cookies, sessions) and what people wrote or are called
 (narratives, summaries, form bodies, email addresses, usernames) are blanked wherever
 a key names them: in the values logged with a line (``extra``), in dictionaries
-among its arguments, and in ``key=value`` pairs of the message itself. A Django
-request attached to a line becomes its method and path, without the query string; a
-model instance, its label and id.
+among its arguments, and in ``key=value`` pairs of the message itself; so is any
+email address. A Django request attached to a line becomes its method and path,
+without the query string; a model instance, its label and id.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ _SENSITIVE_PAIR = re.compile(
     + r"""(?P<value>"[^"]*"|'[^']*'|[^\s&"',;)}]+)""",
     re.IGNORECASE,
 )
+# An email address anywhere, such as in the arguments of a task Celery logs.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # What every LogRecord has; anything else on a record came with the line (extra).
 _RECORD_ATTRIBUTES = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__
@@ -40,7 +42,7 @@ _RECORD_ATTRIBUTES = frozenset(
 
 
 def redact_text(text: str) -> str:
-    return _SENSITIVE_PAIR.sub(_blank_value, text)
+    return _EMAIL.sub(REDACTED, _SENSITIVE_PAIR.sub(_blank_value, text))
 
 
 def _blank_value(match: re.Match[str]) -> str:

@@ -117,6 +117,12 @@ def test_passwords_tokens_cookies_and_narratives_never_reach_the_log(
         "/api/v1/progress-updates/", headers={"Authorization": f"Token {API_TOKEN}"}
     )
     assert refused.status_code == 401
+    # Celery announcing a task whose arguments hold an email address
+    logging.getLogger("celery.worker.strategy").info(
+        "Task %(name)s[%(id)s] received",
+        {"name": "portal.send_password_reset", "id": "5d3c"},
+        extra={"data": {"args": f"('{focal_mex.email}', 'en')", "kwargs": "{}"}},
+    )
     # Code that logs carelessly
     logging.getLogger("portal.careless").warning(
         "Signed in with password=%s, token: %s and %s",
@@ -130,6 +136,7 @@ def test_passwords_tokens_cookies_and_narratives_never_reach_the_log(
     for secret in (PASSWORD, TOKEN, API_TOKEN, NARRATIVE, "cookie-value-3c4d"):
         assert secret not in text
     assert focal_mex.username not in text
+    assert focal_mex.email not in text
     lines = json_logs()
     # Django's own line for the 404 still says which request it was, by its id
     (django_line,) = [
