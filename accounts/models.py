@@ -1,8 +1,9 @@
 import hashlib
 import uuid
+from typing import Self
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -19,7 +20,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Secretariat admin")
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox's untyped base
     email = models.EmailField(_("email address"))
     language = models.CharField(
         _("preferred language"),
@@ -43,12 +44,16 @@ class User(AbstractUser):
         permissions = [("manage_users", _("Can invite users and manage their roles"))]
 
 
+# Whom a request comes from: a signed-in person or an anonymous visitor.
+AnyUser = User | AnonymousUser
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class InvitationQuerySet(models.QuerySet):
-    def pending(self):
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> Self:
         return self.filter(
             accepted_at__isnull=True,
             revoked_at__isnull=True,
@@ -249,15 +254,15 @@ class ApiToken(AbstractAuthToken):
     characters to find it (``token_key``): neither is ever shown."""
 
     # knox keys the table on the digest; the portal shows, links and logs this id.
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    digest = models.CharField(max_length=KNOX.DIGEST_LENGTH, unique=True)
-    name = models.CharField(
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # type: ignore[var-annotated]  # knox's untyped base
+    digest = models.CharField(max_length=KNOX.DIGEST_LENGTH, unique=True)  # type: ignore[var-annotated]  # knox's untyped base
+    name = models.CharField(  # type: ignore[var-annotated]  # knox's untyped base
         _("name"),
         max_length=100,
         blank=True,
         help_text=_("The system or script that uses it."),
     )
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)  # type: ignore[var-annotated]  # knox's untyped base
 
     # knox's create(user=..., name=...) gives (token, secret); the secret is shown
     # once, to whoever asked for it.

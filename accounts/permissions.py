@@ -8,12 +8,13 @@ revoke them without knowing the states' model: it is the one an invitation names
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
+from django.db.models import Model
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from guardian.utils import get_user_obj_perms_model
 
-from accounts.models import Invitation, User
+from accounts.models import AnyUser, Invitation, User
 from accounts.roles import FOCAL_POINT_STATE_PERMISSIONS
 
 MANAGE_USERS = "portal.manage_users"
@@ -21,21 +22,21 @@ CHANGE_SECURITY_POLICY = "portal.change_securitypolicy"
 REPORT_FOR_STATE = FOCAL_POINT_STATE_PERMISSIONS[0]
 
 
-def _active(user) -> bool:
+def _active(user: AnyUser) -> bool:
     return user.is_authenticated and user.is_active
 
 
-def can_manage_users(user) -> bool:
+def can_manage_users(user: AnyUser) -> bool:
     """Invite people, change and end their roles, reset their two-factor sign-in."""
     return _active(user) and user.has_perm(MANAGE_USERS)
 
 
-def can_change_security_policy(user) -> bool:
+def can_change_security_policy(user: AnyUser) -> bool:
     return _active(user) and user.has_perm(CHANGE_SECURITY_POLICY)
 
 
-def _state_model():
-    return Invitation._meta.get_field("member_state").related_model
+def _state_model() -> type[Model]:
+    return cast(type[Model], Invitation._meta.get_field("member_state").related_model)
 
 
 def state_rights_grant(*, user: User, member_state: Any) -> None:
@@ -52,17 +53,18 @@ def reports_for_some_state(user: User) -> bool:
     return get_objects_for_user(user, REPORT_FOR_STATE, klass=_state_model()).exists()
 
 
-def states_reported_for(users: Iterable[User]) -> dict[int, list]:
+def states_reported_for(users: Iterable[User]) -> dict[int, list[Model]]:
     """The states each user reports for, by user id, in one query."""
+    # The states' permission model, which accounts may not name (the layers contract).
+    perms_model: Any = get_user_obj_perms_model(_state_model())  # type: ignore[arg-type]  # guardian takes the model class too; its hint names only an instance
     rows = (
-        get_user_obj_perms_model(_state_model())
-        .objects.filter(
+        perms_model.objects.filter(
             user__in=list(users), permission__codename=REPORT_FOR_STATE.split(".")[1]
         )
         .select_related("content_object")
         .order_by("pk")
     )
-    states: dict[int, list] = {}
+    states: dict[int, list[Model]] = {}
     for row in rows:
         states.setdefault(row.user_id, []).append(row.content_object)
     return states

@@ -85,7 +85,7 @@ def invitation_create(
         invitation = Invitation.objects.create(
             email=email,
             role=role,
-            member_state=member_state,
+            member_state=member_state,  # type: ignore[misc]  # a MemberState, which accounts may not import
             first_name=first_name,
             last_name=last_name,
             language=language,

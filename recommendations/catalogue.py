@@ -7,6 +7,8 @@ change; later edits by the Secretariat are never overwritten because it only run
 import json
 from pathlib import Path
 
+from django.db import models
+
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
 
@@ -22,7 +24,7 @@ def load_catalogue(apps) -> None:
 
     data = read_fixture("catalogue.json")
     instrument = Instrument.objects.create(**data["instrument"])
-    footnotes = {}
+    footnotes: dict[int, models.Model] = {}  # historical models: no class to name
     for item in data["footnotes"]:
         repeats = footnotes[item["repeats"]] if item["repeats"] else None
         footnotes[item["number"]] = Footnote.objects.create(

@@ -1,6 +1,7 @@
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Self
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,8 +25,11 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from recommendations.translations.texts import FIELDS, Translatable, Translation
 
+if TYPE_CHECKING:
+    from accounts.models import AnyUser
 
-class InstrumentQuerySet(models.QuerySet):
+
+class InstrumentQuerySet(models.QuerySet["Instrument"]):
     def current(self) -> "Instrument":
         return self.get(is_current=True)
 
@@ -121,11 +125,11 @@ class Footnote(Translatable):
     @property
     def resolved_text(self) -> str:
         """The text a reader needs: an "Idem" footnote shows the text it repeats."""
-        return self.repeats.text if self.repeats_id else self.text
+        return self.repeats.text if self.repeats_id else self.text  # type: ignore[union-attr]  # set with repeats_id
 
     @property
     def resolved_translation(self) -> Translation:
-        return (self.repeats if self.repeats_id else self).translated.text
+        return (self.repeats if self.repeats_id else self).translated.text  # type: ignore[union-attr]  # set with repeats_id
 
 
 class Theme(Translatable):
@@ -291,8 +295,8 @@ class MemberStateGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(MemberState, on_delete=models.CASCADE)
 
 
-class ReportingCycleQuerySet(models.QuerySet):
-    def open(self):
+class ReportingCycleQuerySet(models.QuerySet["ReportingCycle"]):
+    def open(self) -> Self:
         return self.filter(is_open=True)
 
 
@@ -439,15 +443,15 @@ class Visibility(models.TextChoices):
     CONFIDENTIAL = "confidential", _("Confidential: the Secretariat only")
 
 
-class ProgressUpdateQuerySet(models.QuerySet):
-    def accepted(self):
+class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
+    def accepted(self) -> Self:
         return self.filter(review_state=ReviewState.ACCEPTED)
 
-    def open(self):
+    def open(self) -> Self:
         """Updates still being worked on: not yet accepted."""
         return self.exclude(review_state=ReviewState.ACCEPTED)
 
-    def current(self, as_of: datetime | None = None):
+    def current(self, as_of: datetime | None = None) -> Self:
         """Each state's latest accepted update per recommendation (as of a moment).
 
         Narrow it by cycle, state or recommendation only: a filter on other fields
@@ -476,7 +480,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=latest)
 
-    def with_deadline(self):
+    def with_deadline(self) -> Self:
         """Each update with its state's deadline (``submission_deadline``) read in the
         list's own query: the state's extension in the cycle, or the cycle's."""
         extension = CycleExtension.objects.filter(
@@ -486,7 +490,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
             listed_deadline=Coalesce(Subquery(extension), F("cycle__deadline"))
         )
 
-    def with_participation(self, user):
+    def with_participation(self, user: "AnyUser") -> Self:
         """Each update with whether ``user`` wrote or changed it (``took_part``), read
         in the list's own query."""
         steps = UpdateEvent.objects.filter(
@@ -696,10 +700,10 @@ class ProgressUpdate(models.Model):
         update, which may then be resubmitted until the cycle closes."""
         return self.returned_at is None and now > self.submission_deadline
 
-    def took_part(self, user) -> bool:
+    def took_part(self, user: "AnyUser") -> bool:
         """Whether ``user`` wrote or changed the update: someone else reviews it."""
         if self.__dict__.get("participation_of") == user.pk:  # ``with_participation``
-            return self.participated
+            return self.participated  # type: ignore[attr-defined]  # annotated by with_participation
         if self.author_id == user.pk:
             return True
         return self.events.filter(

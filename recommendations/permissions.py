@@ -23,12 +23,14 @@ from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
+from accounts.models import AnyUser, User
 from recommendations.models import (
     Evidence,
     MemberState,
     MemberStateGroupObjectPermission,
     MemberStateUserObjectPermission,
     ProgressUpdate,
+    ProgressUpdateQuerySet,
     ReportingCycle,
     ReviewState,
 )
@@ -37,34 +39,36 @@ REPORT = "recommendations.report_for_memberstate"
 VIEW_PRIVATE = "recommendations.view_private_memberstate"
 
 
-def _holds(user, perm: str, state: MemberState) -> bool:
+def _holds(user: AnyUser, perm: str, state: MemberState) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if user.has_perm(perm):  # the Secretariat, through its groups (cached per user)
         return True
     # One checker per user and request: each state's permissions are read once.
-    checker = user.__dict__.setdefault("_state_checker", ObjectPermissionChecker(user))
+    checker: ObjectPermissionChecker = user.__dict__.setdefault(
+        "_state_checker", ObjectPermissionChecker(user)
+    )
     return checker.has_perm(perm, state)
 
 
-def can_report_for(user, state: MemberState) -> bool:
+def can_report_for(user: AnyUser, state: MemberState) -> bool:
     """Create, edit, submit and withdraw the state's updates."""
     return _holds(user, REPORT, state)
 
 
-def can_view_private(user, state: MemberState) -> bool:
+def can_view_private(user: AnyUser, state: MemberState) -> bool:
     """Read the state's drafts, confidential narratives and evidence."""
     return _holds(user, VIEW_PRIVATE, state)
 
 
-def states_for(user, perm: str = REPORT) -> QuerySet[MemberState]:
+def states_for(user: AnyUser, perm: str = REPORT) -> QuerySet[MemberState]:
     """The states on which the user holds ``perm``, as a queryset."""
     if not user.is_authenticated or not user.is_active:
         return MemberState.objects.none()
     return get_objects_for_user(user, perm, klass=MemberState.objects.all())
 
 
-def own_states(user) -> QuerySet[MemberState]:
+def own_states(user: AnyUser) -> QuerySet[MemberState]:
     """The states the user reports for as their own (a focal point's), leaving out
     the Secretariat's rights over every state."""
     if not user.is_authenticated or not user.is_active:
@@ -73,7 +77,7 @@ def own_states(user) -> QuerySet[MemberState]:
     return MemberState.objects.filter(pk__in=held.get(VIEW_PRIVATE, ()))
 
 
-def get_state_for(user, iso3: str, perm: str = VIEW_PRIVATE) -> MemberState:
+def get_state_for(user: AnyUser, iso3: str, perm: str = VIEW_PRIVATE) -> MemberState:
     """The door to a state's private side: the state, or 404/403."""
     try:
         state = MemberState.objects.get(iso3=iso3.upper())
@@ -89,45 +93,45 @@ REPORT_FOR_SECRETARIAT = "recommendations.report_for_secretariat"
 MANAGE_CYCLES = "recommendations.manage_reportingcycle"
 
 
-def _active(user) -> bool:
+def _active(user: AnyUser) -> bool:
     return user.is_authenticated and user.is_active
 
 
-def can_report_on(user, member_state: MemberState | None) -> bool:
+def can_report_on(user: AnyUser, member_state: MemberState | None) -> bool:
     """File and change updates for a state, or (None) on the Secretariat's own items."""
     if member_state is None:
         return _active(user) and user.has_perm(REPORT_FOR_SECRETARIAT)
     return can_report_for(user, member_state)
 
 
-def can_read_update(user, update: ProgressUpdate) -> bool:
+def can_read_update(user: AnyUser, update: ProgressUpdate) -> bool:
     """Read an update whatever its review state: drafts, confidential text, evidence."""
-    if update.member_state_id is None:
+    if update.member_state is None:
         return _active(user) and user.has_perm(VIEW_PRIVATE)
     return can_view_private(user, update.member_state)
 
 
-def can_review(user) -> bool:
+def can_review(user: AnyUser) -> bool:
     return _active(user) and user.has_perm(REVIEW)
 
 
-def can_manage_cycles(user) -> bool:
+def can_manage_cycles(user: AnyUser) -> bool:
     return _active(user) and user.has_perm(MANAGE_CYCLES)
 
 
-def can_follow_up(user) -> bool:
+def can_follow_up(user: AnyUser) -> bool:
     """Remind states from the coverage page, read their focal points' contacts and
     export the list: the Secretariat's admins, who follow coverage (their start page)
     and manage the focal points' accounts."""
     return can_manage_cycles(user)
 
 
-def can_manage_translations(user) -> bool:
+def can_manage_translations(user: AnyUser) -> bool:
     """Who may edit the catalogue may translate it: the Secretariat's admins."""
     return _active(user) and user.has_perm("recommendations.change_recommendation")
 
 
-def updates_readable_by(user) -> QuerySet[ProgressUpdate]:
+def updates_readable_by(user: AnyUser) -> QuerySet[ProgressUpdate]:
     """Every update the user may read in full, as a queryset to filter further."""
     if not _active(user):
         return ProgressUpdate.objects.none()
@@ -138,7 +142,9 @@ def updates_readable_by(user) -> QuerySet[ProgressUpdate]:
     )
 
 
-def get_update_for(user, pk: int, *, to_change: bool = False) -> ProgressUpdate:
+def get_update_for(
+    user: AnyUser, pk: int, *, to_change: bool = False
+) -> ProgressUpdate:
     """The door to an update: 404 if the user may not read it, 403 if not change it."""
     update = (
         updates_readable_by(user)
@@ -153,7 +159,7 @@ def get_update_for(user, pk: int, *, to_change: bool = False) -> ProgressUpdate:
     return update
 
 
-def get_evidence_for(user, pk: int) -> Evidence:
+def get_evidence_for(user: AnyUser, pk: int) -> Evidence:
     """The door to an evidence file: only those who may read its update."""
     evidence = (
         Evidence.objects.filter(update__in=updates_readable_by(user))
@@ -169,7 +175,7 @@ def get_evidence_for(user, pk: int) -> Evidence:
 SECRETARIAT_SCOPE = "secretariat"
 
 
-def get_scope_for(user, scope: str) -> MemberState | None:
+def get_scope_for(user: AnyUser, scope: str) -> MemberState | None:
     """The door to a workspace: a state (by ISO3) or the Secretariat's own (None)."""
     if scope == SECRETARIAT_SCOPE:
         if not can_report_on(user, None):
@@ -178,7 +184,7 @@ def get_scope_for(user, scope: str) -> MemberState | None:
     return get_state_for(user, scope, VIEW_PRIVATE)
 
 
-def updates_visible_to(user) -> QuerySet[ProgressUpdate]:
+def updates_visible_to(user: AnyUser) -> QuerySet[ProgressUpdate]:
     """What the user may see of updates: those it may read in full, and every accepted
     (published) one, of which only the public parts (see ``full_reader``)."""
     published = Q(review_state=ReviewState.ACCEPTED)
@@ -188,12 +194,12 @@ def updates_visible_to(user) -> QuerySet[ProgressUpdate]:
     return ProgressUpdate.objects.filter(published | Q(member_state__in=states))
 
 
-def full_reader(user) -> Callable[[ProgressUpdate], bool]:
+def full_reader(user: AnyUser) -> Callable[[ProgressUpdate], bool]:
     """``can_read_update`` for a whole list: the user's states are fetched once."""
     return rights_of(user).may_read
 
 
-def get_visible_update_for(user, pk: int) -> ProgressUpdate:
+def get_visible_update_for(user: AnyUser, pk: int) -> ProgressUpdate:
     """The door to an update that may be published: 404 if the user may not see it."""
     update = updates_visible_to(user).filter(pk=pk).first()
     if update is None:
@@ -204,7 +210,7 @@ def get_visible_update_for(user, pk: int) -> ProgressUpdate:
 # --- Who acts, and how it is recorded ------------------------------------------------
 
 
-def acts_on_behalf(user, member_state: MemberState | None) -> bool:
+def acts_on_behalf(user: AnyUser, member_state: MemberState | None) -> bool:
     """Whether an update ``user`` files for ``member_state`` is entered on the state's
     behalf: by someone who reports for every state (the Secretariat), not as one of
     the state's own focal points. The update records it; its form asks the reference
@@ -212,12 +218,14 @@ def acts_on_behalf(user, member_state: MemberState | None) -> bool:
     return member_state is not None and _active(user) and user.has_perm(REPORT)
 
 
-def reads_every_state(user) -> bool:
+def reads_every_state(user: AnyUser) -> bool:
     """Reads every state's private side (the Secretariat): its workspace lists them."""
     return _active(user) and user.has_perm(VIEW_PRIVATE)
 
 
-def may_file(user, cycle: ReportingCycle, member_state: MemberState | None) -> bool:
+def may_file(
+    user: AnyUser, cycle: ReportingCycle, member_state: MemberState | None
+) -> bool:
     """Start an update for a state (or the Secretariat's own) in ``cycle``: what
     ``services.progress_update_create`` checks of the person and the cycle."""
     return can_report_on(user, member_state) and cycle.is_open
@@ -248,7 +256,9 @@ class Actions:
 NO_ACTIONS = Actions()
 
 
-def allowed_actions(user, update: ProgressUpdate, *, now=None) -> Actions:
+def allowed_actions(
+    user: AnyUser, update: ProgressUpdate, *, now: datetime | None = None
+) -> Actions:
     """What ``user`` may do with ``update``: the update's page and the API show this,
     and the services refuse anything else."""
     if not _active(user):
@@ -264,7 +274,7 @@ def allowed_actions(user, update: ProgressUpdate, *, now=None) -> Actions:
 
 
 def _decide(
-    user,
+    user: AnyUser,
     update: ProgressUpdate,
     *,
     may_read: bool,
@@ -295,7 +305,7 @@ class Rights:
     """A user's rights, read once for a whole list (``rights_of``): the answers of
     ``can_report_on``, ``can_read_update`` and ``can_review``, without a query a row."""
 
-    user: object
+    user: AnyUser
     review: bool = False
     report_for_secretariat: bool = False
     report_everywhere: bool = False
@@ -313,7 +323,9 @@ class Rights:
             return self.read_everywhere
         return self.read_everywhere or update.member_state_id in self.read_states
 
-    def actions(self, update: ProgressUpdate, *, now=None) -> Actions:
+    def actions(
+        self, update: ProgressUpdate, *, now: datetime | None = None
+    ) -> Actions:
         """``allowed_actions`` for a row of a list prepared by ``for_actions``."""
         return _decide(
             self.user,
@@ -325,12 +337,12 @@ class Rights:
         )
 
 
-def rights_of(user) -> Rights:
+def rights_of(user: AnyUser) -> Rights:
     if not _active(user):
         return Rights(user)
     report_everywhere = user.has_perm(REPORT)
     read_everywhere = user.has_perm(VIEW_PRIVATE)
-    held = {}
+    held: dict[str, set[int]] = {}
     if not (report_everywhere and read_everywhere):
         held = _state_permissions(user, [REPORT, VIEW_PRIVATE])
     return Rights(
@@ -344,7 +356,7 @@ def rights_of(user) -> Rights:
     )
 
 
-def _state_permissions(user, perms: list[str]) -> dict[str, set[int]]:
+def _state_permissions(user: AnyUser, perms: list[str]) -> dict[str, set[int]]:
     """The states on which the user holds each of ``perms`` as an object permission,
     its own or its groups' (as guardian's checker answers state by state), in one
     query."""
@@ -353,8 +365,10 @@ def _state_permissions(user, perms: list[str]) -> dict[str, set[int]]:
         "permission__codename__in": [perm.split(".")[1] for perm in perms],
     }
     columns = ("content_object_id", "permission__codename")
-    own = MemberStateUserObjectPermission.objects.filter(user=user, **wanted)
-    groups = MemberStateGroupObjectPermission.objects.filter(group__user=user, **wanted)
+    own = MemberStateUserObjectPermission.objects.filter(user=user.pk, **wanted)
+    groups = MemberStateGroupObjectPermission.objects.filter(
+        group__user=user.pk, **wanted
+    )
     held: dict[str, set[int]] = {}
     for state_id, codename in own.values_list(*columns).union(
         groups.values_list(*columns)
@@ -363,7 +377,9 @@ def _state_permissions(user, perms: list[str]) -> dict[str, set[int]]:
     return held
 
 
-def for_actions(updates: QuerySet[ProgressUpdate], user) -> QuerySet[ProgressUpdate]:
+def for_actions(
+    updates: ProgressUpdateQuerySet, user: AnyUser
+) -> ProgressUpdateQuerySet:
     """``updates`` with what ``Rights.actions`` reads of each row besides its cycle
     (select it too), in the list's own query: the deadline, and who took part."""
     updates = updates.with_deadline()
@@ -375,7 +391,7 @@ def for_actions(updates: QuerySet[ProgressUpdate], user) -> QuerySet[ProgressUpd
 # --- Who holds a right: the recipients of notifications -----------------------------
 
 
-def reviewers() -> QuerySet:
+def reviewers() -> QuerySet[User]:
     """Active users who may review updates: the Secretariat's reviewers and admins,
     through their groups. Superusers hold every right without being granted it, and
     are not the Secretariat: they are left out."""
@@ -392,7 +408,7 @@ def reviewers() -> QuerySet:
     )
 
 
-def focal_points_of(states: Iterable[MemberState]) -> dict[int, list]:
+def focal_points_of(states: Iterable[MemberState]) -> dict[int, list[User]]:
     """Active users who hold the right to report for each state as their own: its
     focal points (the Secretariat holds it for every state, not per state)."""
     rows = (
@@ -404,7 +420,7 @@ def focal_points_of(states: Iterable[MemberState]) -> dict[int, list]:
         .select_related("user")
         .order_by("user_id")
     )
-    result: dict[int, list] = {}
+    result: dict[int, list[User]] = {}
     for row in rows:
         result.setdefault(row.content_object_id, []).append(row.user)
     return result
@@ -413,7 +429,7 @@ def focal_points_of(states: Iterable[MemberState]) -> dict[int, list]:
 # --- Good practices for the report (recommendations.good_practices) ---------------
 
 
-def can_mark_good_practice(user) -> bool:
+def can_mark_good_practice(user: AnyUser) -> bool:
     """Mark an accepted, public update as a good practice for the hemispheric report,
     choose its excerpt, and unmark it: the Secretariat's reviewers and admins."""
     return can_review(user)

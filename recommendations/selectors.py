@@ -3,9 +3,10 @@
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from recommendations.diffs import UpdateDiff, update_diff
@@ -77,7 +78,9 @@ def open_cycle() -> ReportingCycle | None:
     return ReportingCycle.objects.open().prefetch_related("extensions").first()
 
 
-def recommendations_for(*, instrument: Instrument, member_state: MemberState | None):
+def recommendations_for(
+    *, instrument: Instrument, member_state: MemberState | None
+) -> QuerySet[Recommendation]:
     """What a state reports on (all but the Secretariat's), or the Secretariat's own."""
     addressee = (
         Recommendation.Addressee.SECRETARIAT
@@ -154,8 +157,8 @@ def state_dashboard(
     for recommendation in recommendations:
         update = working.get(recommendation.pk)
         comment = ""
-        if update and update.review_state == ReviewState.RETURNED and update.returns:
-            comment = update.returns[0].comment
+        if update and update.review_state == ReviewState.RETURNED and update.returns:  # type: ignore[attr-defined]  # Prefetch's to_attr
+            comment = update.returns[0].comment  # type: ignore[attr-defined]  # Prefetch's to_attr
         group = themes.setdefault(
             recommendation.theme_id, DashboardTheme(recommendation.theme, [])
         )
@@ -223,9 +226,10 @@ def review_context(*, update: ProgressUpdate) -> ReviewContext:
     return ReviewContext(previous, changes, latest_return(update))
 
 
-def update_timeline(*, update: ProgressUpdate) -> list[dict]:
+def update_timeline(*, update: ProgressUpdate) -> list[dict[str, Any]]:
     """The update's history, each step with what it changed since the step before."""
-    steps, previous = [], {}
+    steps: list[dict[str, Any]] = []
+    previous: dict[str, Any] = {}
     for event in update.events.select_related("actor"):
         changes = diff_snapshots(previous, event.snapshot) if previous else []
         steps.append({"event": event, "changes": changes})
@@ -240,7 +244,7 @@ def review_queue(
     theme: Theme | None = None,
     recommendation: Recommendation | None = None,
     submitted_before: datetime | None = None,
-):
+) -> QuerySet[ProgressUpdate]:
     """Submitted updates waiting for review, oldest first."""
     queue = ProgressUpdate.objects.filter(
         cycle=cycle, review_state=ReviewState.SUBMITTED
@@ -268,7 +272,7 @@ class Coverage:
 
 
 # The furthest an update got: accepted beats awaiting review beats returned beats draft.
-_PROGRESS_ORDER = [
+_PROGRESS_ORDER: list[str] = [
     ReviewState.DRAFT,
     ReviewState.RETURNED,
     ReviewState.SUBMITTED,
@@ -350,7 +354,7 @@ def good_practices(
     for mark in marks:
         result.setdefault(mark.number, []).append(
             GoodPractice(
-                member_state=mark.update.member_state,
+                member_state=mark.update.member_state,  # type: ignore[arg-type]  # filtered: not null
                 excerpt=mark.excerpt,
                 language=mark.language,
                 update_id=mark.update_id,
@@ -440,7 +444,7 @@ def due_work(
         state_id = state.pk if state is not None else None
         own = [update for update in updates if update.member_state_id == state_id]
         for update in own:
-            update.last_return = latest.get(update.pk)
+            update.last_return = latest.get(update.pk)  # type: ignore[attr-defined]  # for the template, no field
         filed = {update.recommendation_id for update in own}
         addressee = (
             Recommendation.Addressee.SECRETARIAT

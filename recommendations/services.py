@@ -7,6 +7,7 @@ database in one transaction and records the step in the update's history.
 import datetime as dt
 import hashlib
 from dataclasses import asdict, dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -71,7 +72,7 @@ class StaleUpdateError(WorkflowError):
         self.changes = changes
         self.by = by
 
-    def details(self) -> dict:
+    def details(self) -> dict[str, Any]:
         return {"changes": [asdict(change) for change in self.changes], "by": self.by}
 
 
@@ -180,7 +181,7 @@ def progress_update_create(
             ) from None
         _replace_lists(update, content)
         _record(update, actor, Action.CREATED, to_state=ReviewState.DRAFT)
-        if evidence is not None:
+        if evidence is not None and kind is not None:
             _attach(update, actor, evidence, kind)
     return update
 
@@ -207,7 +208,7 @@ def progress_update_edit(
         update.save()
         _replace_lists(update, content)
         _record(update, actor, Action.EDITED)
-        if evidence is not None:
+        if evidence is not None and kind is not None:
             _attach(update, actor, evidence, kind)
     return update
 
@@ -367,9 +368,9 @@ def _attach(
     upload.seek(0)
     evidence = Evidence(
         update=update,
-        original_name=_safe_name(upload.name),
+        original_name=_safe_name(upload.name or ""),
         content_type=kind.content_type,
-        size=upload.size,
+        size=upload.size,  # type: ignore[misc]  # known for every file received
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
@@ -410,7 +411,7 @@ def cycle_create(
     period_end: dt.date,
     deadline: dt.datetime,
     time_zone: str,
-    instrument=None,
+    instrument: Instrument | None = None,
 ) -> ReportingCycle:
     """Prepare a cycle, closed until it is opened."""
     _require_cycle_manager(actor)
@@ -527,7 +528,7 @@ def content_of(update: ProgressUpdate) -> UpdateContent:
     )
 
 
-def content_from_snapshot(snapshot: dict) -> UpdateContent:
+def content_from_snapshot(snapshot: dict[str, Any]) -> UpdateContent:
     """What an update said at a version of its history (see ``snapshot``)."""
     return UpdateContent(
         **{name: snapshot.get(name, "") for name in TEXT_FIELDS},
@@ -547,7 +548,7 @@ def content_from_snapshot(snapshot: dict) -> UpdateContent:
     )
 
 
-def snapshot(update: ProgressUpdate) -> dict:
+def snapshot(update: ProgressUpdate) -> dict[str, Any]:
     """The content of an update as plain data, kept with each version of its history."""
     data = asdict(content_of(update))
     for measure in data["measures"]:
@@ -570,7 +571,7 @@ SNAPSHOT_LABELS = {
 }
 
 
-def diff_snapshots(before: dict, after: dict) -> list[Change]:
+def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
     changes = []
     for key, label in SNAPSHOT_LABELS.items():
         old, new = before.get(key), after.get(key)
@@ -579,7 +580,7 @@ def diff_snapshots(before: dict, after: dict) -> list[Change]:
     return changes
 
 
-def _describe(value) -> str:
+def _describe(value: object) -> str:
     if isinstance(value, list):
         return (
             "; ".join(
@@ -632,7 +633,11 @@ def _replace_lists(update: ProgressUpdate, content: UpdateContent) -> None:
             model.objects.create(update=update, **values)
 
 
-def _open_update(cycle, member_state, recommendation) -> ProgressUpdate | None:
+def _open_update(
+    cycle: ReportingCycle,
+    member_state: MemberState | None,
+    recommendation: Recommendation,
+) -> ProgressUpdate | None:
     return (
         ProgressUpdate.objects.open()
         .select_for_update()
@@ -709,7 +714,7 @@ def _move(
     action: str,
     to_state: str,
     comment: str = "",
-    checklist: dict | None = None,
+    checklist: dict[str, bool] | None = None,
 ) -> None:
     from_state = update.review_state
     update.review_state = to_state
@@ -739,7 +744,7 @@ def _record(
     from_state: str = "",
     to_state: str = "",
     comment: str = "",
-    checklist: dict | None = None,
+    checklist: dict[str, bool] | None = None,
 ) -> None:
     UpdateEvent.objects.create(
         update=update,

@@ -1,6 +1,7 @@
 """Reports compiled from the published data: each generation, and the texts in it."""
 
 from datetime import timedelta
+from typing import Self
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -28,7 +29,7 @@ DEFAULT_ORGAN = _("Meeting of National Authorities on Trafficking in Persons")
 
 def report_path(instance: "ReportRun", filename: str) -> str:
     # Under MEDIA_ROOT, never served directly: downloads go through a view.
-    scope = instance.member_state.iso3.lower() if instance.member_state_id else "oas"
+    scope = instance.member_state.iso3.lower() if instance.member_state_id else "oas"  # type: ignore[union-attr]  # set with member_state_id
     return (
         f"reports/{instance.cycle.slug}/{instance.pk}-{scope}-{instance.language}.pdf"
     )
@@ -38,17 +39,17 @@ def docx_path(instance: "ReportRun", filename: str) -> str:
     return report_path(instance, filename).removesuffix(".pdf") + ".docx"
 
 
-class ReportRunQuerySet(models.QuerySet):
-    def hemispheric(self):
+class ReportRunQuerySet(models.QuerySet["ReportRun"]):
+    def hemispheric(self) -> Self:
         return self.filter(member_state__isnull=True)
 
-    def active(self):
+    def active(self) -> Self:
         return self.filter(state__in=[ReportRun.State.QUEUED, ReportRun.State.RUNNING])
 
-    def published(self):
+    def published(self) -> Self:
         return self.filter(published_at__isnull=False, state=ReportRun.State.SUCCEEDED)
 
-    def public_profiles(self):
+    def public_profiles(self) -> Self:
         """States' profiles anyone may download: those of a published report."""
         return self.filter(
             member_state__isnull=False,
@@ -266,7 +267,7 @@ class ReportRun(models.Model):
         return None
 
     def download_name(self, extension: str = "pdf") -> str:
-        scope = self.member_state.iso3.lower() if self.member_state_id else "oas"
+        scope = self.member_state.iso3.lower() if self.member_state_id else "oas"  # type: ignore[union-attr]  # set with member_state_id
         day = timezone.localdate(self.as_of).isoformat()
         draft = "" if self.final else "-draft"
         return (

@@ -9,8 +9,9 @@ download of a run goes through ``get_run_for``.
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts.models import AnyUser
 from recommendations import permissions as state_permissions
-from recommendations.models import MemberState
+from recommendations.models import MemberState, ReportingCycle
 from reporting.models import ReportRun
 
 GENERATE_HEMISPHERIC = "reporting.generate_hemispheric_reportrun"
@@ -18,32 +19,32 @@ PUBLISH = "reporting.publish_reportrun"
 WRITE_TEXTS = "reporting.add_reporttext"
 
 
-def _active(user) -> bool:
+def _active(user: AnyUser) -> bool:
     return user.is_authenticated and user.is_active
 
 
-def can_generate_hemispheric(user) -> bool:
+def can_generate_hemispheric(user: AnyUser) -> bool:
     """Generate and download the hemispheric report."""
     return _active(user) and user.has_perm(GENERATE_HEMISPHERIC)
 
 
-def can_write_texts(user) -> bool:
+def can_write_texts(user: AnyUser) -> bool:
     """Write the report's introduction and conclusions."""
     return _active(user) and user.has_perm(WRITE_TEXTS)
 
 
-def can_publish(user) -> bool:
+def can_publish(user: AnyUser) -> bool:
     return _active(user) and user.has_perm(PUBLISH)
 
 
-def can_generate_for(user, member_state: MemberState | None) -> bool:
+def can_generate_for(user: AnyUser, member_state: MemberState | None) -> bool:
     """Generate (and download) the report of a state, or (None) the hemispheric one."""
     if member_state is None:
         return can_generate_hemispheric(user)
     return state_permissions.can_view_private(user, member_state)
 
 
-def runs_visible_to(user) -> QuerySet[ReportRun]:
+def runs_visible_to(user: AnyUser) -> QuerySet[ReportRun]:
     """Every run the user may follow and download, as a queryset to filter further."""
     if not _active(user):
         return ReportRun.objects.none()
@@ -54,7 +55,7 @@ def runs_visible_to(user) -> QuerySet[ReportRun]:
     return ReportRun.objects.filter(visible)
 
 
-def get_run_for(user, pk: int) -> ReportRun:
+def get_run_for(user: AnyUser, pk: int) -> ReportRun:
     """The door to a run: 404 unless the user may follow it."""
     run = (
         runs_visible_to(user)
@@ -67,7 +68,9 @@ def get_run_for(user, pk: int) -> ReportRun:
     return run
 
 
-def public_profiles(*, member_state: MemberState, cycle) -> list[ReportRun]:
+def public_profiles(
+    *, member_state: MemberState, cycle: ReportingCycle
+) -> list[ReportRun]:
     """A state's profiles the public may download for a cycle: the latest per
     language among those that go with a published hemispheric report."""
     runs = (

@@ -112,7 +112,7 @@ def missing_texts(*, cycle: ReportingCycle, language: str) -> list[str]:
     """The texts a published edition cannot do without, that are not written yet."""
     current = report_text(cycle=cycle, language=language)
     return [
-        str(ReportText._meta.get_field(name).verbose_name)
+        str(ReportText._meta.get_field(name).verbose_name)  # type: ignore[union-attr]  # text columns, not relations
         for name in ("introduction", "conclusions")
         if current is None or not getattr(current, name).strip()
     ]

@@ -8,6 +8,7 @@ so a file made before the English changed is refused rather than applied to new 
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import polib
 from django.db import models
@@ -165,7 +166,7 @@ def read(instrument, language: str, content: str) -> Reading:
 
 def load_shipped(instrument, content: str, language: str) -> None:
     """The working translations that come with the portal, where none is set yet."""
-    changed = {}
+    changed: dict[tuple[type[models.Model], int], Any] = {}  # historical models too
     for item in polib.pofile(content):
         located = object_for_key(instrument, item.msgctxt or "")
         if located is None or not item.msgstr or "fuzzy" in item.flags:

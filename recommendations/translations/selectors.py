@@ -7,6 +7,7 @@ from recommendations.translations.texts import (
     TRANSLATED_LANGUAGES,
     CatalogueText,
     Standing,
+    Translatable,
     Translation,
     catalogue_texts,
 )
@@ -34,7 +35,7 @@ class TextRow:
         return self.translation.standing == MISSING
 
 
-def translation_status(instrument) -> list[LanguageStatus]:
+def translation_status(instrument: Translatable) -> list[LanguageStatus]:
     """Per language, how many texts have an official, a working or no translation."""
     texts = list(catalogue_texts(instrument))
     status = []
@@ -51,10 +52,10 @@ def translation_status(instrument) -> list[LanguageStatus]:
     return status
 
 
-def language_rows(instrument, language: str) -> list[TextRow]:
+def language_rows(instrument: Translatable, language: str) -> list[TextRow]:
     texts = catalogue_texts(instrument)
     return [TextRow(text, text.translation(language)) for text in texts]
 
 
-def text_for_key(instrument, key: str) -> CatalogueText | None:
+def text_for_key(instrument: Translatable, key: str) -> CatalogueText | None:
     return next((t for t in catalogue_texts(instrument) if t.key == key), None)

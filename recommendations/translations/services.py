@@ -5,14 +5,19 @@ from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
 from recommendations.translations.po import Reading
-from recommendations.translations.texts import CatalogueText, Standing, entry
+from recommendations.translations.texts import (
+    CatalogueText,
+    Standing,
+    Translatable,
+    entry,
+)
 
 
 class ReferenceRequired(ValueError):
     pass
 
 
-def _entry(text: str, standing: str, reference: str) -> dict:
+def _entry(text: str, standing: str, reference: str) -> dict[str, str]:
     standing = Standing(standing)
     reference = reference.strip()
     if standing == Standing.OFFICIAL and not reference:
@@ -26,11 +31,11 @@ def _entry(text: str, standing: str, reference: str) -> dict:
     }
 
 
-def _locked(text: CatalogueText):
-    return type(text.obj).objects.select_for_update().get(pk=text.obj.pk)
+def _locked(text: CatalogueText) -> Translatable:
+    return type(text.obj)._default_manager.select_for_update().get(pk=text.obj.pk)
 
 
-def _current(obj, field: str, language: str) -> dict:
+def _current(obj: Translatable, field: str, language: str) -> dict[str, str]:
     return entry(obj, field, language) or {"text": "", "standing": "", "reference": ""}
 
 
@@ -41,7 +46,7 @@ def set_translation(
     new_text: str,
     standing: str,
     reference: str,
-    expected: dict,
+    expected: dict[str, str],
 ) -> None:
     """Save one translation; an empty text removes it. ``expected`` is the entry the
     editor started from: if someone else saved in between, nothing is overwritten."""

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -66,14 +67,14 @@ class Translation:
         return self.standing == Standing.WORKING
 
 
-def entry(obj: models.Model, field: str, language: str) -> dict | None:
+def entry(obj: "Translatable", field: str, language: str) -> dict | None:
     """The stored translation of ``field`` into ``language``, if any."""
     found = (obj.translations or {}).get(language, {}).get(field)
     return found if found and found.get("text") else None
 
 
 def translate(
-    obj: models.Model, field: str, language: str | None = None
+    obj: "Translatable", field: str, language: str | None = None
 ) -> Translation:
     language = (language or get_language() or SOURCE_LANGUAGE)[:2]
     source = getattr(obj, field)
@@ -90,7 +91,7 @@ def translate(
 class TranslatedTexts:
     """``obj.translated.title`` in templates: the field in the active language."""
 
-    def __init__(self, obj: models.Model):
+    def __init__(self, obj: "Translatable"):
         self._obj = obj
 
     def __getattr__(self, field: str) -> Translation:
@@ -126,8 +127,8 @@ class CatalogueText:
     """One text to translate, named by a key that stays the same across databases."""
 
     key: str
-    label: str
-    obj: models.Model
+    label: str | Promise
+    obj: Translatable
     field: str
 
     @property
