@@ -17,6 +17,7 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from html import escape as escape_attribute
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -535,8 +536,10 @@ def _svg(
 
 def _element(tag: str, attributes: Mapping[str, object], content: str = "") -> str:
     """Markup of one element; ``content`` must already be escaped markup."""
+    # The standard library's escape, which Django's wraps (same text), without the
+    # wrapper's cost: a page's charts write some 1,300 attributes.
     rendered = "".join(
-        f' {name}="{escape(_number(value))}"'
+        f' {name}="{escape_attribute(_number(value))}"'
         for name, value in attributes.items()
         if value is not None
     )

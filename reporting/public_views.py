@@ -6,6 +6,10 @@ for visitors without a session and revalidated with an ETag (core.publication).
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from core.publication import public_page
 from recommendations import selectors as catalogue
@@ -17,10 +21,12 @@ from recommendations.models import (
 )
 from reporting import figures
 from reporting import permissions as report_permissions
-from reporting.labels import category_labels, legend
+from reporting.labels import STATUS_SYMBOLS, category_labels, legend
 from reporting.public_forms import MatrixFilterForm
 from reporting.selectors import (
     NO_INFORMATION,
+    MatrixCell,
+    MatrixSelection,
     hemispheric_summary,
     matrix_selection,
     public_cycle,
@@ -29,6 +35,76 @@ from reporting.selectors import (
     state_status_history,
     status_matrix,
 )
+
+
+def _matrix_rows(selection: MatrixSelection) -> list[tuple[MemberState, str, str]]:
+    """Each row of the dashboard's matrix as (state, its page, its cells' HTML).
+
+    The cells are written here, not by an include a cell: at 35 x 21 cells the
+    template machinery cost more than the rest of the page (bench/README.md). A
+    cell's markup depends on its recommendation and status, and its link on the
+    state too: each kind of cell is written once, then joined to its link.
+    """
+    labels = category_labels()
+    other = _("Recommendation %(number)s: another status")
+    named = _("Recommendation %(number)s: %(label)s")
+    # One reverse for the page, not one a cell: only the state and number change.
+    link = reverse("reporting:state-recommendation", args=["ISO3", 999999])
+    kinds: dict[tuple[int, str, bool, bool], tuple[str, str]] = {}
+
+    def markup(cell: MatrixCell) -> tuple[str, str]:
+        """The cell's markup before its link, and after it (empty: no link)."""
+        number = cell.recommendation.number
+        if not cell.matches:
+            return format_html(
+                '<td><span class="matrix-cell matrix-cell--other">'
+                '<span class="visually-hidden">{}</span></span></td>',
+                other % {"number": number},
+            ), ""
+        text = named % {"number": number, "label": labels[cell.status]}
+        if cell.update is None:
+            return format_html(
+                '<td><span class="matrix-cell status--no_information">'
+                '<span aria-hidden="true">·</span>'
+                '<span class="visually-hidden">{}</span></span></td>',
+                text,
+            ), ""
+        return format_html(
+            '<td><a class="matrix-cell status--{}" href="', cell.status
+        ), format_html(
+            '"><span aria-hidden="true">{}</span>'
+            '<span class="visually-hidden">{}</span></a></td>',
+            STATUS_SYMBOLS.get(cell.status, ""),
+            text,
+        )
+
+    rows = []
+    for state, cells in selection.rows:
+        state_link = escape(link.replace("ISO3", state.iso3))
+        html = []
+        for cell in cells:
+            key = (
+                cell.recommendation.number,
+                cell.status,
+                cell.matches,
+                cell.update is None,
+            )
+            if key not in kinds:
+                kinds[key] = markup(cell)
+            before, after = kinds[key]
+            if after:
+                number = str(cell.recommendation.number)
+                html.append(before + state_link.replace("999999", number) + after)
+            else:
+                html.append(before)
+        rows.append(
+            (
+                state,
+                reverse("reporting:state", args=[state.iso3]),
+                mark_safe("".join(html)),  # noqa: S308 - escaped by format_html
+            )
+        )
+    return rows
 
 
 def _cells(matrix, state) -> list[dict]:
@@ -61,6 +137,7 @@ def dashboard(request):
             "filters": filters,
             "filter_query": filters.query(cycle=request.GET.get("cycle")),
             "selection": selection,
+            "matrix_rows": _matrix_rows(selection),
             "secretariat": [
                 (r, matrix.secretariat.get(r.pk))
                 for r in matrix.secretariat_recommendations
@@ -111,7 +188,7 @@ def state_list(request):
 def state_detail(request, iso3: str):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
     cycle = public_cycle_or_404(request.GET.get("cycle"))
-    matrix = status_matrix(cycle=cycle, details=False)
+    matrix = status_matrix(cycle=cycle, details=False, member_state=state)
     figure = figures.state_chart(matrix, state, chosen=bool(request.GET.get("cycle")))
     return render(
         request,

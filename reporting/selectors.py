@@ -7,11 +7,15 @@ participating states.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, Func, Prefetch, Q, QuerySet, Value
+from django.db.models.base import ModelState
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -39,7 +43,7 @@ CATEGORIES = [*Status.values, NO_INFORMATION]
 class ThemeRow:
     theme: Theme
     recommendations: list[Recommendation]
-    counts: Counter
+    counts: Counter[str]
     advanced_share: float  # of participating states x recommendations, largely or fully
 
 
@@ -53,43 +57,57 @@ class StatusMatrix:
     secretariat: dict[int, ProgressUpdate] = field(default_factory=dict)
     details: bool = True  # measures and assistance needs prefetched
 
-    @property
+    # A matrix is read, never changed, once built: what is derived from it is kept.
+    @cached_property
     def participating(self) -> list[MemberState]:
         return [state for state in self.states if state.participating]
 
-    @property
+    @cached_property
     def state_recommendations(self) -> list[Recommendation]:
         return [r for r in self.recommendations if not r.is_for_secretariat]
 
-    @property
+    @cached_property
     def secretariat_recommendations(self) -> list[Recommendation]:
         return [r for r in self.recommendations if r.is_for_secretariat]
 
-    def update(self, state: MemberState, recommendation: Recommendation):
+    @cached_property
+    def _statuses(self) -> dict[tuple[int, int], str]:
+        return {key: update.status for key, update in self.cells.items()}
+
+    @cached_property
+    def _recommendation_counts(self) -> dict[int, Counter[str]]:
+        return {}
+
+    def update(
+        self, state: MemberState, recommendation: Recommendation
+    ) -> ProgressUpdate | None:
         return self.cells.get((state.pk, recommendation.pk))
 
     def status(self, state: MemberState, recommendation: Recommendation) -> str:
-        update = self.update(state, recommendation)
-        return update.status if update else NO_INFORMATION
+        return self._statuses.get((state.pk, recommendation.pk), NO_INFORMATION)
 
     def row(
         self, state: MemberState
     ) -> list[tuple[Recommendation, ProgressUpdate | None]]:
         return [(r, self.update(state, r)) for r in self.state_recommendations]
 
-    def counts_for_recommendation(self, recommendation: Recommendation) -> Counter:
+    def counts_for_recommendation(self, recommendation: Recommendation) -> Counter[str]:
         if recommendation.is_for_secretariat:
             update = self.secretariat.get(recommendation.pk)
             return Counter([update.status if update else NO_INFORMATION])
-        return Counter(
-            self.status(state, recommendation) for state in self.participating
-        )
+        counts = self._recommendation_counts.get(recommendation.pk)
+        if counts is None:
+            counts = Counter(
+                self.status(state, recommendation) for state in self.participating
+            )
+            self._recommendation_counts[recommendation.pk] = counts
+        return counts.copy()  # the caller's to add to
 
-    def counts_for_state(self, state: MemberState) -> Counter:
+    def counts_for_state(self, state: MemberState) -> Counter[str]:
         return Counter(self.status(state, r) for r in self.state_recommendations)
 
-    def counts_for(self, recommendations: list[Recommendation]) -> Counter:
-        total = Counter()
+    def counts_for(self, recommendations: list[Recommendation]) -> Counter[str]:
+        total: Counter[str] = Counter()
         for recommendation in recommendations:
             total += self.counts_for_recommendation(recommendation)
         return total
@@ -123,12 +141,7 @@ class StatusMatrix:
             state_items = [r for r in row.recommendations if not r.is_for_secretariat]
             row.counts = self.counts_for(state_items)
             cells = len(state_items) * len(self.participating)
-            advanced = sum(
-                1
-                for r in state_items
-                for state in self.participating
-                if self.status(state, r) in ADVANCED_STATUSES
-            )
+            advanced = sum(row.counts[status] for status in ADVANCED_STATUSES)
             row.advanced_share = advanced / cells if cells else 0.0
         return sorted(by_theme.values(), key=lambda row: row.theme.position)
 
@@ -136,38 +149,87 @@ class StatusMatrix:
         return [*self.cells.values(), *self.secretariat.values()]
 
 
+# What the pages of statuses show of an update: its keys, status and summary.
+LEAN_FIELDS = (
+    "id",
+    "cycle_id",
+    "member_state_id",
+    "recommendation_id",
+    "status",
+    "summary",
+    "narrative_language",
+    "review_state",
+    "reviewed_at",
+    "created_at",
+)
+
+
+def _lean_updates(updates: QuerySet[ProgressUpdate]) -> list[ProgressUpdate]:
+    """``updates`` with ``LEAN_FIELDS`` only, as ``only()`` would give them (another
+    field is read from the database when asked for), but made the way Django
+    unpickles a model: its attributes set at once. Model.__init__ a row cost most
+    of a status page at full scale (bench/README.md)."""
+    made = []
+    for values in updates.values_list(*LEAN_FIELDS):
+        update = ProgressUpdate.__new__(ProgressUpdate)
+        update.__dict__.update(zip(LEAN_FIELDS, values, strict=True))
+        update._state = ModelState()
+        update._state.adding = False
+        update._state.db = updates.db
+        made.append(update)
+    return made
+
+
 def status_matrix(
-    *, cycle: ReportingCycle, as_of: datetime | None = None, details: bool = True
+    *,
+    cycle: ReportingCycle,
+    as_of: datetime | None = None,
+    details: bool = True,
+    member_state: MemberState | None = None,
 ) -> StatusMatrix:
     """Every state's current (published) status on every recommendation of a cycle.
 
     A fixed number of queries: states, recommendations, and the current updates with
     their measures and assistance needs. Pages that show statuses and summaries only
     pass ``details=False``: no measures, no needs, no narratives, at a third of the
-    cost (bench/README.md).
+    cost (bench/README.md). A state's own page passes ``member_state``: the matrix
+    then holds that state's row only, and no other state's or the Secretariat's
+    statuses (its counts by recommendation or theme are not the hemisphere's).
     """
-    recommendations = list(
-        cycle.instrument.recommendations.select_related("theme").prefetch_related(
-            "footnotes__repeats"
-        )
-    )
-    states = list(MemberState.objects.order_by("name_en"))
-    current = (
-        ProgressUpdate.objects.filter(cycle=cycle)
-        .current(as_of=as_of)
-        .select_related("member_state", "recommendation")
-    )
+    catalogue = cycle.instrument.recommendations.select_related("theme")
     if details:
-        current = current.prefetch_related(
+        # The report prints them; the pages of statuses do not.
+        catalogue = catalogue.prefetch_related("footnotes__repeats")
+    recommendations = list(catalogue)
+    states = list(MemberState.objects.order_by("name_en"))
+    # Each update's state and recommendation are the ones just read: joining them
+    # again would build (and decode the translations of) two more objects an update.
+    updates = ProgressUpdate.objects.filter(cycle=cycle)
+    if member_state is not None:
+        updates = updates.filter(member_state=member_state)
+    current: Iterable[ProgressUpdate]
+    if details:
+        current = updates.current(as_of=as_of).prefetch_related(
             Prefetch("measures", queryset=Measure.objects.order_by("date", "pk")),
             Prefetch(
                 "assistance_needs", queryset=AssistanceNeed.objects.order_by("pk")
             ),
         )
     else:
-        current = current.defer("narrative", "challenges")
+        current = _lean_updates(updates.current(as_of=as_of))
     cells, secretariat = {}, {}
+    states_by_pk: dict[int | None, MemberState] = {state.pk: state for state in states}
+    recommendations_by_pk = {r.pk: r for r in recommendations}
+    cycle_field = ProgressUpdate._meta.get_field("cycle")
+    state_field = ProgressUpdate._meta.get_field("member_state")
+    recommendation_field = ProgressUpdate._meta.get_field("recommendation")
     for update in current:
+        # Cached as select_related would, without the descriptors' checks.
+        cycle_field.set_cached_value(update, cycle)
+        state_field.set_cached_value(update, states_by_pk.get(update.member_state_id))
+        recommendation_field.set_cached_value(
+            update, recommendations_by_pk[update.recommendation_id]
+        )
         if update.member_state_id is None:
             secretariat[update.recommendation_id] = update
         else:
@@ -182,7 +244,7 @@ class HemisphericSummary:
     participating: int
     reporting: int
     recommendations_reported: int  # recommendations with at least one state's status
-    counts: Counter  # over participating states x state recommendations
+    counts: Counter[str]  # over participating states x state recommendations
     themes: list[ThemeRow]  # by advanced share, most advanced first
 
 
@@ -195,7 +257,7 @@ def assistance_requested(matrix: StatusMatrix) -> list[tuple[str, int]]:
     return Counter(
         need.kind
         for update in matrix.cells.values()
-        if update.member_state.participating
+        if update.member_state.participating  # type: ignore[union-attr]  # states' cells
         for need in update.assistance_needs.all()
     ).most_common()
 
@@ -229,7 +291,7 @@ class AdvancedShare:
         return self.advanced / self.applicable if self.applicable else 0.0
 
 
-def advanced_share(counts: Counter) -> AdvancedShare:
+def advanced_share(counts: Counter[str]) -> AdvancedShare:
     not_applicable = counts[Status.NOT_APPLICABLE]
     return AdvancedShare(
         advanced=sum(counts[s] for s in ADVANCED_STATUSES),
@@ -277,7 +339,7 @@ def reported_by_state(matrix: StatusMatrix, state: MemberState) -> int:
 # --- The previous cycle, to compare with -------------------------------------------
 
 # The scale's steps, from nothing done to all done; "not applicable" is off the scale.
-SCALE_ORDER = {
+SCALE_ORDER: dict[str, int] = {
     Status.NOT_STARTED: 0,
     Status.PLANNED: 1,
     Status.IN_PROGRESS: 2,
@@ -425,7 +487,9 @@ class StatusHistory:
 
 
 def _statuses(
-    updates: dict[tuple, ProgressUpdate], key, cycles: list[ReportingCycle]
+    updates: dict[tuple[Any, ...], ProgressUpdate],
+    key: tuple[Any, ...],
+    cycles: list[ReportingCycle],
 ) -> list[ProgressUpdate | None]:
     return [updates.get((*key, cycle.pk)) for cycle in cycles]
 
@@ -465,7 +529,7 @@ def recommendation_status_history(
             for u in found
             if u.member_state_id is not None and u.member_state_id not in listed
         }
-        subjects = sorted([*states, *others.values()], key=lambda s: s.name)
+        subjects = sorted([*states, *others.values()], key=lambda s: s.name)  # type: ignore[union-attr]  # states only
     return StatusHistory(
         cycles,
         [
@@ -645,7 +709,7 @@ def latest_report() -> LatestReport | None:
     order = [code for code, _name in REPORT_LANGUAGES]
     return LatestReport(
         cycle=newest.cycle,
-        published_at=newest.published_at,
+        published_at=newest.published_at,  # type: ignore[arg-type]  # published: set
         editions=sorted(editions.values(), key=lambda run: order.index(run.language)),
     )
 

@@ -34,7 +34,6 @@ from recommendations.models import (
     ReviewState,
     Status,
     Theme,
-    UpdateEvent,
     Visibility,
 )
 from recommendations.services import (
@@ -468,14 +467,15 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
         ),
     )
     challenges = serializers.CharField(allow_null=True)
-    measures = MeasureSerializer(many=True)
-    assistance_needs = NeedSerializer(many=True)
+    # The lists ProgressUpdateViewSet.get_queryset prefetches.
+    measures = MeasureSerializer(many=True, source="listed_measures")
+    assistance_needs = NeedSerializer(many=True, source="listed_needs")
     author = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     on_behalf_reference = serializers.CharField(allow_null=True)
     supersedes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    evidence = EvidenceSerializer(many=True, allow_null=True)
+    evidence = EvidenceSerializer(many=True, allow_null=True, source="listed_evidence")
     review_comment = serializers.SerializerMethodField(
         help_text="The Secretariat's comment, while the update is returned."
     )
@@ -539,11 +539,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
     def get_review_comment(self, update: ProgressUpdate) -> str | None:
         if update.review_state != ReviewState.RETURNED:
             return None
-        returns = [
-            event
-            for event in update.events.all()
-            if event.action == UpdateEvent.Action.RETURNED
-        ]
+        returns = update.listed_returns  # returns only, oldest first
         return returns[-1].comment if returns else None
 
 
