@@ -16,6 +16,13 @@ in a fresh process, it times:
 
 It prints the medians and the ratio compile / weasyprint (target: at most 1.15,
 with a peak under 500 MB).
+
+With ``--workers 2 1`` it also times a draft rendered in sections
+(``reporting.parallel``) by that many real Celery worker processes (solo pool, over
+Redis, ``--redis-url``, db 13 by default), from the request to the stored PDF, with
+each worker's peak memory (``VmHWM``) and CPU time, against WeasyPrint alone
+(target with 2 workers: at most 0.65) and the compile (target with 1: at most 1.0).
+Workers in other processes need the database on PostgreSQL (``--database-url``).
 """
 
 import argparse
@@ -249,7 +256,37 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-STEPS = {"seed": seed, "compile": compile_once, "weasyprint": weasyprint_once}
+def request_draft() -> dict:
+    """Ask for a hemispheric draft, as the Secretariat does; wait for the workers."""
+    _django()
+    from accounts.models import User
+    from recommendations.models import ReportingCycle
+    from reporting import services
+    from reporting.models import ReportRun
+
+    cycle = ReportingCycle.objects.get(is_open=True)
+    clerk = User.objects.get(username="bench-clerk")
+    start = time.perf_counter()
+    run = services.report_run_request(actor=clerk, cycle=cycle, language="en")
+    while not run.is_finished:
+        time.sleep(0.05)
+        run.refresh_from_db()
+    seconds = time.perf_counter() - start
+    if run.state != ReportRun.State.SUCCEEDED:
+        sys.exit(f"The draft failed: {run.error}")
+    return {
+        "seconds": seconds,
+        "pages": run.page_count,
+        "stages": run.stage_seconds,
+    }
+
+
+STEPS = {
+    "seed": seed,
+    "compile": compile_once,
+    "weasyprint": weasyprint_once,
+    "draft": request_draft,
+}
 
 
 # --- The parent: a throwaway database, then the measures ---------------------------
@@ -267,6 +304,64 @@ def _child(env: dict, step: str, *args: str) -> dict:
     if result.returncode:
         sys.exit(f"{step} failed:\n{result.stdout}\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _proc(pid: int) -> tuple[float, float]:
+    """A live process's peak resident memory (MB) and CPU seconds so far."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    peak = next(ln for ln in status.splitlines() if ln.startswith("VmHWM"))
+    peak_kb = int(peak.split()[1])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return peak_kb / 1024, (int(fields[11]) + int(fields[12])) / ticks
+
+
+def parallel_draft(env: dict, workers: int, folder: Path, redis_url: str) -> dict:
+    """A draft in sections rendered by ``workers`` Celery worker processes."""
+    queue = f"bench-reports-{os.getpid()}"
+    env = {
+        **env,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        "REPORT_PARALLEL_DRAFTS": "1",
+        "REPORTS_QUEUE": queue,
+    }
+    processes = []
+    try:
+        for number in range(workers):
+            log = folder / f"worker-{workers}-{number}.log"
+            processes.append(
+                subprocess.Popen(
+                    [
+                        *(sys.executable, "-m", "celery", "-A", "portal", "worker"),
+                        *("-Q", queue, "-P", "solo", "-l", "INFO"),
+                        *("--without-gossip", "--without-mingle"),
+                        *("--without-heartbeat", "-n", f"bench{number}@%h"),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log.open("wb"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        for number in range(workers):
+            log = folder / f"worker-{workers}-{number}.log"
+            while b"ready." not in log.read_bytes():
+                time.sleep(0.1)
+        before = [_proc(process.pid)[1] for process in processes]
+        result = _child(env, "draft")
+        measures = [_proc(process.pid) for process in processes]
+        result["peak_mb"] = [round(peak) for peak, _cpu in measures]
+        result["cpu"] = [
+            round(cpu - start, 2)
+            for (_peak, cpu), start in zip(measures, before, strict=True)
+        ]
+        return result
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(30)
 
 
 def _throwaway_postgres(server: str) -> tuple[str, callable]:
@@ -297,6 +392,18 @@ def main() -> None:
         "database on; default: SQLite in a temporary folder.",
     )
     parser.add_argument("--keep", action="store_true", help="Keep the temp folder.")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="*",
+        default=[],
+        help="Also render a draft in sections with each number of Celery workers.",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/13",
+        help="Broker and result backend of the workers (default: %(default)s).",
+    )
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -358,6 +465,30 @@ def main() -> None:
                 f"{name}: median compile {compile_s:.2f} s, WeasyPrint alone "
                 f"{weasy_s:.2f} s, ratio {compile_s / weasy_s:.3f} "
                 f"(best runs {best:.3f}; target <= 1.15)"
+            )
+        drafts: dict[int, list[dict]] = {n: [] for n in options.workers}
+        for attempt in range(1, options.repeat + 1):
+            for workers in options.workers:
+                draft = parallel_draft(env, workers, folder, options.redis_url)
+                drafts[workers].append(draft)
+                stages = draft["stages"]
+                print(
+                    f"  draft {attempt} with {workers} worker(s): "
+                    f"{draft['seconds']:.2f} s "
+                    f"({draft['pages']} pages; workers' CPU {draft['cpu']} s, peak "
+                    f"{draft['peak_mb']} MB; sections' CPU {stages['sections_cpu']} s, "
+                    f"longest {stages['section_cpu_max']} s, merge "
+                    f"{stages['merging']} s)"
+                )
+        weasy = statistics.median(r["seconds"] for r in renders)
+        compiled = statistics.median(c["seconds"] for c in compiles)
+        for workers, runs in drafts.items():
+            wall = statistics.median(d["seconds"] for d in runs)
+            print(
+                f"Draft in sections, {workers} worker(s): median {wall:.2f} s, "
+                f"{wall / weasy:.3f}x WeasyPrint alone (target with 2: <= 0.65), "
+                f"{wall / compiled:.3f}x the compile (target with 1: <= 1.0); peak "
+                f"per worker {max(max(d['peak_mb']) for d in runs)} MB (target < 300)"
             )
         print(
             f"Peak memory of the compile: "

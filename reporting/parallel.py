@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from html import unescape
 from pathlib import Path
@@ -110,8 +111,10 @@ def report_parts(html: str, *, title: str, language: str) -> ReportParts:
     )
 
 
-def sections(parts: list[str], *, size: int = SECTION_BYTES) -> list[str]:
-    """Consecutive parts put together in sections of about ``size`` bytes each."""
+def sections(parts: list[str], *, size: int | None = None) -> list[str]:
+    """Consecutive parts put together in sections of about ``size`` bytes each
+    (SECTION_BYTES by default)."""
+    size = size or SECTION_BYTES
     total = sum(len(part) for part in parts)
     count = max(1, round(total / size))
     target = total / count
@@ -168,6 +171,7 @@ class RenderedSection:
     links: list[tuple[int, str, tuple[float, float, float, float]]] = field(
         default_factory=list
     )
+    cpu_seconds: float = 0.0  # the render's, steadier than its wall time
 
     @property
     def page_count(self) -> int:
@@ -197,12 +201,15 @@ def render_section(html: str) -> tuple[bytes, RenderedSection]:
     thread = threading.get_ident()
     _elsewhere.threads.add(thread)
     try:
+        cpu = time.process_time()
         document = HTML(
             string=html,
             base_url=pdf.STATIC_ROOT_URL,
             url_fetcher=pdf.StaticFilesFetcher(),
         ).render()
-        return document.write_pdf(), _what_the_merge_needs(document)
+        data, rendered = document.write_pdf(), _what_the_merge_needs(document)
+        rendered.cpu_seconds = round(time.process_time() - cpu, 3)
+        return data, rendered
     finally:
         _elsewhere.threads.discard(thread)
 
@@ -256,6 +263,7 @@ def stored_section(where: Path, index: int) -> RenderedSection | None:
         anchors={name: tuple(place) for name, place in meta["anchors"].items()},
         bookmarks=[tuple(mark) for mark in meta["bookmarks"]],
         links=[(page, name, tuple(rect)) for page, name, rect in meta["links"]],
+        cpu_seconds=meta["cpu_seconds"],
     )
 
 

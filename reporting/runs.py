@@ -253,6 +253,9 @@ def report_sections_merge(*, run_id: int, attempt: int) -> ReportRun | None:
             stage_seconds={
                 **plan["stage_seconds"],
                 "merging": round(perf_counter() - started, 3),
+                # CPU of the sections' renders, all workers together, and the longest.
+                "sections_cpu": round(sum(s.cpu_seconds for _d, s in rendered), 3),
+                "section_cpu_max": max(s.cpu_seconds for _d, s in rendered),
             },
             docx=docx.read_bytes() if docx.exists() else None,
         )

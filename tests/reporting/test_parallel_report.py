@@ -63,6 +63,7 @@ def test_a_draft_is_merged_from_several_sections(draft, settings):
     assert run.state == State.SUCCEEDED
     assert run.stage_seconds["merging"] > 0
     assert run.page_count == len(PdfReader(io.BytesIO(data)).pages) > 10
+    assert run.stage_seconds["section_cpu_max"] < run.stage_seconds["sections_cpu"]
     assert run.docx  # the editable edition, as for a single render
     # The sections' folder goes once the PDF is stored.
     assert not (Path(settings.MEDIA_ROOT) / "report-sections" / str(run.pk)).exists()
@@ -189,6 +190,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 import django
 django.setup()
 from reporting import parallel
+parallel.SECTION_BYTES = 20_000  # several sections of the small report
 render = parallel.render_section
 def logged(html):
     with open(os.environ["SECTION_LOG"], "a") as log:
