@@ -120,6 +120,6 @@ def session_idle_expired(request: HttpRequest, user: User) -> bool:
 
 def session_end(request: HttpRequest, *, kind: str, detail: str = "") -> None:
     """Sign the user out; the trail says why (see accounts.audit)."""
-    request.portal_logout_kind = kind
-    request.portal_logout_detail = detail
+    request.portal_logout_kind = kind  # type: ignore[attr-defined]  # read back by the logout view
+    request.portal_logout_detail = detail  # type: ignore[attr-defined]  # read back by the logout view
     logout(request)

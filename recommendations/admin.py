@@ -55,7 +55,7 @@ class RecommendationAdmin(admin.ModelAdmin):
 
 
 @admin.register(MemberState)
-class MemberStateAdmin(ReinforcedGuardedModelAdminMixin, admin.ModelAdmin):
+class MemberStateAdmin(ReinforcedGuardedModelAdminMixin, admin.ModelAdmin):  # type: ignore[misc]  # guardian's template name, typed str | None
     """A state's names and participation. Its focal points' object permissions are
     granted through the role services (the Users page): guardian's pages here are
     for those holding guardian's own permissions, superusers, not Secretariat

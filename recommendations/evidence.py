@@ -80,10 +80,10 @@ def check_upload(upload: UploadedFile, *, max_bytes: int) -> Kind:
             _("Files of this type are not accepted. Accepted types: %(types)s.")
             % {"types": allowed_extensions()}
         )
-    if upload.size > max_bytes:
+    if upload.size > max_bytes:  # type: ignore[operator]  # known for every file received
         raise ValidationError(
             _("The file is %(size)s; the limit is %(limit)s.")
-            % _over_the_limit(upload.size, max_bytes)
+            % _over_the_limit(upload.size, max_bytes)  # type: ignore[arg-type]  # known for every file received
         )
     if upload.size == 0:
         raise ValidationError(_("The file is empty."))

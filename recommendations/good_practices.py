@@ -179,7 +179,7 @@ def _check_version(
             _("This page is out of date: reload it, then make your change again.")
         )
     who = latest.unmarked_by if latest.unmarked_by_id else latest.marked_by
-    name = who.get_full_name() or who.get_username()
+    name = who.get_full_name() or who.get_username()  # type: ignore[union-attr]  # a mark has its marker
     if latest.is_live:
         message = _(
             "%(name)s changed this good practice after you opened the page, so your "

@@ -116,7 +116,7 @@ def atlas() -> Atlas:
         for iso3, state in data["states"].items()
     }
     view_box = tuple(float(n) for n in data["viewBox"].split())
-    return Atlas(view_box=view_box, shapes=shapes, markers=_markers(shapes))
+    return Atlas(view_box=view_box, shapes=shapes, markers=_markers(shapes))  # type: ignore[arg-type]  # viewBox: four numbers
 
 
 def _markers(shapes: Mapping[str, Shape]) -> dict[str, Marker]:

@@ -919,7 +919,9 @@ def _identity(data: ReportData) -> dict:
     matrix, member_state = data.matrix, data.spec.member_state
     if member_state is None:
         updates = [
-            u for u in matrix.cells.values() if u.member_state.participating
+            u
+            for u in matrix.cells.values()
+            if u.member_state.participating  # type: ignore[union-attr]  # states' cells
         ] + list(matrix.secretariat.values())
         states = len(matrix.reporting_states)
     else:
