@@ -27,6 +27,8 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import translation
 
+from core import request_context
+
 VERSION_KEY = "publication-version"
 # The last generation asked for; versions are "<generation>-<random>".
 GENERATION_KEY = "publication-generation"
@@ -39,6 +41,8 @@ RENDER_VERSION = "portal.publication_version"
 STORABLE = "_public_page_storable"
 # What a 304 leaves out of the stored headers: they describe a body it has not.
 BODY_HEADERS = {"content-type", "content-length", "content-disposition"}
+# Made for each request, never replayed from the store.
+PER_REQUEST_HEADERS = {request_context.HEADER.lower()}
 
 
 # --- The publication version -------------------------------------------------------
@@ -49,7 +53,28 @@ def version() -> str:
     if current is None:
         cache.add(VERSION_KEY, f"0-{uuid.uuid4().hex[:8]}", None)
         current = cache.get(VERSION_KEY)
+    _remember(current)
     return current
+
+
+# The version as this process last read it, and until when it may be trusted.
+_remembered: tuple[float, str] = (0.0, "")
+
+
+def _remember(current: str) -> None:
+    global _remembered
+    _remembered = (time.monotonic() + settings.PAGE_CACHE_VERSION_SECONDS, current)
+
+
+def version_for_readers() -> str:
+    """The version, read from the cache at most once a PAGE_CACHE_VERSION_SECONDS
+    in each process: a cached page then costs one cache read, not two. A reader may
+    get the previous version's page that long after a publication; this process's
+    own publications are seen at once."""
+    until, current = _remembered
+    if current and time.monotonic() < until:
+        return current
+    return version()
 
 
 def generation(of_version: str) -> int:
@@ -80,6 +105,7 @@ def make_current(candidate: str) -> bool:
                 if generation(version()) >= generation(candidate):
                     return False
                 cache.set(VERSION_KEY, candidate, None)
+                _remember(candidate)
                 return True
             finally:
                 cache.delete(FLIP_LOCK_KEY)
@@ -124,11 +150,8 @@ def mark_storable(response) -> None:
 
 def page_key(request, under: str) -> str:
     # The host and scheme as well as the path: a page may link to itself in full.
-    # Stored only after the inner middleware accepted the host, never before.
-    url = (
-        f"{request.scheme}://{request.META.get('HTTP_HOST', '')}"
-        f"{request.get_full_path()}"
-    )
+    # get_host() refuses a host not allowed, as CommonMiddleware would.
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     return f"page:{under}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
@@ -137,8 +160,8 @@ def page_key(request, under: str) -> str:
 
 class PageCacheMiddleware:
     """Answers a visitor without a session from the cache, or lets the page be
-    rendered and stores it as the inner middleware leaves it. Two cache reads per
-    answer: the version, then the page."""
+    rendered and stores it as the inner middleware leaves it. One cache read per
+    answer (the page), two when the version must be read again."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -151,7 +174,7 @@ class PageCacheMiddleware:
             request.path_info.startswith(self.prefixes) and is_anonymous_visit(request)
         ):
             return self.get_response(request)
-        under = request.META.get(RENDER_VERSION) or version()
+        under = request.META.get(RENDER_VERSION) or version_for_readers()
         request.publication_version = under
         key = page_key(request, under)
         stored = cache.get(key)
@@ -163,7 +186,12 @@ class PageCacheMiddleware:
             and getattr(response, STORABLE, False)
             and rendered_for_anyone(request, response)
         ):
-            cache.set(key, (response.content, list(response.items())), PAGE_TIMEOUT)
+            headers = [
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in PER_REQUEST_HEADERS
+            ]
+            cache.set(key, (response.content, headers), PAGE_TIMEOUT)
         return response
 
     @staticmethod
@@ -174,11 +202,15 @@ class PageCacheMiddleware:
             for name, value in headers:
                 if name.lower() not in BODY_HEADERS:
                     response.headers[name] = value
-            return response
-        # HEAD: the headers of the page, its length included, and no body.
-        return HttpResponse(
-            content if request.method == "GET" else b"", headers=dict(headers)
+        else:
+            # HEAD: the headers of the page, its length included, and no body.
+            response = HttpResponse(
+                content if request.method == "GET" else b"", headers=dict(headers)
+            )
+        response[request_context.HEADER] = request_context.request_id_for(
+            request.headers.get(request_context.HEADER)
         )
+        return response
 
 
 # --- The warm-up ---------------------------------------------------------------------

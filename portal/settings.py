@@ -425,6 +425,9 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # Above its default of 300: the public pages of two publication versions,
+            # four languages each, must fit without culling the version itself.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     )
 }
@@ -434,6 +437,12 @@ CACHES = {
 # new version is current at once and pages render as they are asked for.
 PUBLICATION_WARM = env_bool("PUBLICATION_WARM", True)
 PUBLICATION_WARM_PAGES = "reporting.warm.most_read_pages"
+# How long a web process trusts the publication version it read (core.page_cache):
+# a cached page costs one cache read instead of two; other processes' publications
+# reach readers that much later.
+PAGE_CACHE_VERSION_SECONDS = env_int("PAGE_CACHE_VERSION_MS", 1000) / 1000
+if PAGE_CACHE_VERSION_SECONDS < 0:
+    raise ImproperlyConfigured("PAGE_CACHE_VERSION_MS must not be negative.")
 
 # Logs: one JSON object a line in production (LOG_FORMAT=json), for the log store;
 # plain text elsewhere. Every line carries the request id and user id, or the Celery

@@ -119,6 +119,8 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 # Rendering every public page in four languages at each publication would slow every
 # test that accepts an update; the page cache's tests turn it on.
 os.environ.setdefault("PUBLICATION_WARM", "0")
+# Each test empties the cache: a version remembered from the test before must not last.
+os.environ.setdefault("PAGE_CACHE_VERSION_MS", "0")
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("CELERY_BROKER_URL", None)
 if SERVICES["postgres"]:
