@@ -48,6 +48,7 @@ from reporting.pipeline import (
     WRITING_PDF,
     CompileCancelled,
     CompiledReport,
+    PreparedReport,
     header_for,
     report_compile,
     report_prepare,
@@ -84,11 +85,12 @@ def enqueue(run_id: int, *, countdown: int | None = None) -> None:
 # --- Running a run ------------------------------------------------------------------
 
 
-def report_run_execute(*, run_id: int) -> ReportRun | None:
+def report_run_execute(*, run_id: int, sections: bool = True) -> ReportRun | None:
     """Compile a queued run: what the Celery task does, safe to call twice.
 
     Returns None when there is nothing to do: the run is finished, another live
-    worker has it, or it is gone.
+    worker has it, or it is gone. ``sections=False`` compiles a draft here, in one
+    piece, even where drafts are rendered in sections by the workers.
     """
     run = _claim(run_id)
     if run is None:
@@ -108,7 +110,7 @@ def report_run_execute(*, run_id: int) -> ReportRun | None:
         "texts_as_of": run.requested_at if run.final else None,
     }
     try:
-        if _in_sections(run):
+        if sections and _in_sections(run):
             _sections_start(run.pk, attempt, report_prepare(**report))
             return run
         compiled = report_compile(**report)
@@ -141,7 +143,7 @@ def _in_sections(run: ReportRun) -> bool:
 # --- A draft in sections on several workers -----------------------------------------
 
 
-def _sections_start(run_id: int, attempt: int, prepared) -> None:
+def _sections_start(run_id: int, attempt: int, prepared: PreparedReport) -> None:
     """Cut the HTML into sections on the shared volume and queue their chord: section
     0 counts the front matter's pages, the DOCX is built beside the sections."""
     parts = parallel.report_parts(

@@ -185,7 +185,7 @@ def report_run_compile_now(
     )
     run.final = final
     run.save()
-    runs.report_run_execute(run_id=run.pk)
+    runs.report_run_execute(run_id=run.pk, sections=False)  # here, not on workers
     run.refresh_from_db()
     if run.state != State.SUCCEEDED:
         raise ReportError(run.error or _("The report could not be compiled."))

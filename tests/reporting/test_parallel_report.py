@@ -52,8 +52,13 @@ def in_sections(settings, monkeypatch):
 
 
 @pytest.fixture
-def draft(in_sections, cycle, some_updates, tmp_path) -> tuple[ReportRun, bytes]:
-    run = services.report_run_compile_now(cycle=cycle, language="en")
+def draft(
+    in_sections, cycle, some_updates, reviewer, django_capture_on_commit_callbacks
+) -> tuple[ReportRun, bytes]:
+    # The Secretariat asks for a draft; the tasks run eagerly, as in the suite.
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.report_run_request(actor=reviewer, cycle=cycle, language="en")
+    run.refresh_from_db()
     return run, Path(run.pdf.path).read_bytes()
 
 
@@ -172,6 +177,16 @@ def test_the_published_edition_is_still_one_tagged_render(
 
 
 @pytest.mark.django_db
+def test_the_compile_command_compiles_a_draft_in_one_piece(
+    in_sections, cycle, some_updates
+):
+    # compile_report runs where no worker may be listening.
+    run = services.report_run_compile_now(cycle=cycle, language="en")
+    assert run.state == State.SUCCEEDED
+    assert "merging" not in run.stage_seconds
+
+
+@pytest.mark.django_db
 def test_a_state_report_is_one_render(in_sections, cycle, some_updates, mexico):
     run = services.report_run_compile_now(
         cycle=cycle, language="en", member_state=mexico
@@ -266,9 +281,19 @@ def test_a_section_whose_worker_died_is_rendered_again_alone(
             # When the pool process rendering it dies without a word
             os.kill(int(pid), signal.SIGKILL)
 
-            # Then the chord still completes, and the draft is stored
-            wait_for(lambda: run.refresh_from_db() or run.is_finished)
+            # Then the chord still completes, and the draft is stored, the bar moving
+            # forward as the sections are done
+            seen = []
+
+            def finished() -> bool:
+                run.refresh_from_db()
+                seen.append(run.progress)
+                return run.is_finished
+
+            wait_for(finished)
             assert run.state == State.SUCCEEDED, run.error
+            assert seen == sorted(seen)
+            assert len({p for p in seen if 35 < p < 88}) > 1
             assert run.attempts == 1
         renders = [size for step, size, _pid in log_lines(log) if step == "start"]
         # ... having rendered that section twice, and every other section once.
