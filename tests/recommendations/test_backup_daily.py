@@ -75,14 +75,12 @@ def test_backup_settings_from_the_environment():
         ("BACKUP_HOUR", "3am", "is not an hour from 0 to 23"),
         ("BACKUP_KEEP", "0", "must keep at least 1"),
         ("BACKUP_AGE_RECIPIENTS", "ssh-rsa AAAA", "is not an age public key"),
-        (
-            "BACKUP_AGE_RECIPIENTS",
-            str(pyrage.x25519.Identity.generate()),
-            "holds a private key",
-        ),
+        ("BACKUP_AGE_RECIPIENTS", "a private key", "holds a private key"),
     ],
 )
 def test_backup_settings_that_make_no_sense_are_refused(variable, value, message):
+    if value == "a private key":
+        value = str(pyrage.x25519.Identity.generate())
     result = start_django(DEBUG="1", **{variable: value})
     assert result.returncode != 0
     assert message in result.stderr
