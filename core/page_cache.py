@@ -14,8 +14,10 @@ made current, never over a later one.
 
 import hashlib
 import io
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -33,6 +35,8 @@ VERSION_KEY = "publication-version"
 # The last generation asked for; versions are "<generation>-<random>".
 GENERATION_KEY = "publication-generation"
 FLIP_LOCK_KEY = "publication-version-lock"
+# The last version asked for, and when: made current by readers if no rebuild does.
+PENDING_KEY = "publication-pending"
 PAGE_TIMEOUT = 60 * 60 * 24
 # Set by the warm-up's own requests (a WSGI key, which no client header can make):
 # render and store under this version, not the current one.
@@ -74,7 +78,19 @@ def version_for_readers() -> str:
     until, current = _remembered
     if current and time.monotonic() < until:
         return current
-    return version()
+    found = cache.get_many([VERSION_KEY, PENDING_KEY])
+    current = found.get(VERSION_KEY) or version()
+    pending, asked_at = found.get(PENDING_KEY) or ("", 0.0)
+    if (
+        generation(pending) > generation(current)
+        and time.time() - asked_at > settings.PUBLICATION_WARM_TIMEOUT
+    ):
+        # No worker finished the rebuild in time (none running, or stuck): readers
+        # get the new version, rendered as they ask, rather than the old for ever.
+        make_current(pending)
+        return version()
+    _remember(current)
+    return current
 
 
 def generation(of_version: str) -> int:
@@ -86,7 +102,9 @@ def generation(of_version: str) -> int:
 def next_version() -> str:
     """A version later than every one asked for so far (not yet current)."""
     cache.add(GENERATION_KEY, generation(version()), None)
-    return f"{cache.incr(GENERATION_KEY)}-{uuid.uuid4().hex[:8]}"
+    new = f"{cache.incr(GENERATION_KEY)}-{uuid.uuid4().hex[:8]}"
+    cache.set(PENDING_KEY, (new, time.time()), None)
+    return new
 
 
 def is_latest(candidate: str) -> bool:
@@ -155,13 +173,48 @@ def page_key(request, under: str) -> str:
     return f"page:{under}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
+class _LocalPages:
+    """The pages this process served last, up to a number of bytes: a page asked for
+    again skips the cache server too. Keys carry the version, so a publication
+    leaves the old entries unread until they are pushed out."""
+
+    def __init__(self) -> None:
+        self.pages: OrderedDict[str, tuple[bytes, list]] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            found = self.pages.get(key)
+            if found is not None:
+                self.pages.move_to_end(key)
+            return found
+
+    def put(self, key: str, stored: tuple[bytes, list]) -> None:
+        limit = settings.PAGE_CACHE_LOCAL_BYTES
+        if len(stored[0]) > limit:
+            return
+        with self.lock:
+            if key in self.pages:
+                return
+            self.pages[key] = stored
+            self.size += len(stored[0])
+            while self.size > limit:
+                _key, (content, _headers) = self.pages.popitem(last=False)
+                self.size -= len(content)
+
+
+local_pages = _LocalPages()
+
+
 # --- The middleware -------------------------------------------------------------------
 
 
 class PageCacheMiddleware:
     """Answers a visitor without a session from the cache, or lets the page be
-    rendered and stores it as the inner middleware leaves it. One cache read per
-    answer (the page), two when the version must be read again."""
+    rendered and stores it as the inner middleware leaves it. A page this process
+    served lately costs no cache read; another one read (the page), two when the
+    version must be read again."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -177,7 +230,11 @@ class PageCacheMiddleware:
         under = request.META.get(RENDER_VERSION) or version_for_readers()
         request.publication_version = under
         key = page_key(request, under)
-        stored = cache.get(key)
+        stored = local_pages.get(key)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is not None:
+                local_pages.put(key, stored)
         if stored is not None:
             return self.from_store(request, *stored)
         response = self.get_response(request)

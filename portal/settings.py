@@ -437,12 +437,20 @@ CACHES = {
 # new version is current at once and pages render as they are asked for.
 PUBLICATION_WARM = env_bool("PUBLICATION_WARM", True)
 PUBLICATION_WARM_PAGES = "reporting.warm.most_read_pages"
+# A rebuild not finished after this long (no worker running?) is given up: the next
+# reader makes the new version current, and pages render as they are asked for.
+PUBLICATION_WARM_TIMEOUT = env_int("PUBLICATION_WARM_TIMEOUT_SECONDS", 600)
 # How long a web process trusts the publication version it read (core.page_cache):
 # a cached page costs one cache read instead of two; other processes' publications
 # reach readers that much later.
 PAGE_CACHE_VERSION_SECONDS = env_int("PAGE_CACHE_VERSION_MS", 1000) / 1000
 if PAGE_CACHE_VERSION_SECONDS < 0:
     raise ImproperlyConfigured("PAGE_CACHE_VERSION_MS must not be negative.")
+# The most recently served public pages each web process keeps in its own memory
+# (0: none), so that a page read again costs no round trip to the cache.
+PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_MB", 32) * 1024 * 1024
+if PAGE_CACHE_LOCAL_BYTES < 0:
+    raise ImproperlyConfigured("PAGE_CACHE_LOCAL_MB must not be negative.")
 
 # Logs: one JSON object a line in production (LOG_FORMAT=json), for the log store;
 # plain text elsewhere. Every line carries the request id and user id, or the Celery

@@ -354,3 +354,19 @@ def test_without_a_broker_the_new_version_is_current_at_once(
         publication.changed()
 
     assert publication.version() != before
+
+
+def test_without_a_worker_the_next_reader_makes_the_new_version_current(
+    published, warming, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(tasks.warm_public_pages, "delay", lambda version: None)
+    before = publication.version()
+    with django_capture_on_commit_callbacks(execute=True):
+        publication.changed()
+    waiting = Client().get("/en/status/")
+    settings.PUBLICATION_WARM_TIMEOUT = 0
+    given_up = Client().get("/en/status/")
+
+    assert before in waiting["ETag"]
+    assert publication.version() != before
+    assert publication.version() in given_up["ETag"]
