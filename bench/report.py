@@ -393,6 +393,11 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="Keep the temp folder.")
     parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="A folder a run with --keep seeded (SQLite): measure again, no seeding.",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         nargs="*",
@@ -411,7 +416,7 @@ def main() -> None:
         print(json.dumps(STEPS[options.step](*options.args)))
         return
 
-    folder = Path(tempfile.mkdtemp(prefix="tip-portal-bench-"))
+    folder = options.reuse or Path(tempfile.mkdtemp(prefix="tip-portal-bench-"))
     drop = None
     env = {
         **os.environ,
@@ -427,18 +432,19 @@ def main() -> None:
     else:
         env.pop("DATABASE_URL", None)
     try:
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-        )
-        seeded = _child(env, "seed")
-        print(
-            f"Seeded {seeded['updates']} accepted updates in "
-            f"{time.perf_counter() - started:.0f} s ({folder})"
-        )
+        if not options.reuse:
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+                env=env,
+                cwd=ROOT,
+                check=True,
+            )
+            seeded = _child(env, "seed")
+            print(
+                f"Seeded {seeded['updates']} accepted updates in "
+                f"{time.perf_counter() - started:.0f} s ({folder})"
+            )
         html = str(folder / "report.html")
         compiles, renders = [], []
         for attempt in range(1, options.repeat + 1):
@@ -498,7 +504,7 @@ def main() -> None:
     finally:
         if drop:
             drop()
-        if not options.keep:
+        if not (options.keep or options.reuse):
             shutil.rmtree(folder, ignore_errors=True)
 
 
