@@ -3,9 +3,11 @@ reviewer: generated requests, valid and invalid, for every operation.
 
 The run fails on a server error, a response the schema does not describe (status,
 content type, headers or body), a request the schema calls invalid that the API
-accepts, an operation that ignores missing credentials, and the other checks listed in
-CHECKS. ``PORTAL_FUZZ_EXAMPLES`` sets the cases per operation (100 by default, the
-issue's floor), ``PORTAL_FUZZ_PATHS`` a regex of the paths to fuzz (all by default),
+accepts, one it calls valid that the API refuses (400, 422 and the like: statuses
+that say "wrong request", not "not found" or "not now"), an operation that ignores
+missing credentials, and the other checks listed in CHECKS. ``PORTAL_FUZZ_EXAMPLES``
+sets the cases per operation (100 by default, the issue's floor),
+``PORTAL_FUZZ_PATHS`` a regex of the paths to fuzz (all by default),
 ``PORTAL_FUZZ_SEED`` the seed; the run's report is printed when it fails.
 """
 
@@ -23,6 +25,8 @@ from tests import factories
 
 EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "100"))
 SCHEMATHESIS = Path(sys.executable).with_name("st")
+# The operations whose 400 positive_data_acceptance expects, and why.
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 CHECKS = [
     "not_a_server_error",
     "status_code_conformance",
@@ -30,6 +34,7 @@ CHECKS = [
     "response_headers_conformance",
     "response_schema_conformance",
     "negative_data_rejection",
+    "positive_data_acceptance",
     "missing_required_header",
     "unsupported_method",
     "ignored_auth",
@@ -90,6 +95,8 @@ def test_schemathesis_finds_nothing_wrong(
     _token, secret = ApiToken.objects.create(user=user, name="schemathesis")
     command = [
         str(SCHEMATHESIS),
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{live}/api/schema/",
         "--max-examples",
