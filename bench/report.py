@@ -326,6 +326,7 @@ def parallel_draft(env: dict, workers: int, folder: Path, redis_url: str) -> dic
         "CELERY_RESULT_BACKEND": redis_url,
         "REPORT_PARALLEL_DRAFTS": "1",
         "REPORTS_QUEUE": queue,
+        "LOG_LEVEL": "INFO",  # the worker says "ready."
     }
     processes = []
     try:
