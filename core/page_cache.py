@@ -5,7 +5,8 @@ Pages are stored under the publication version, as they leave the inner middlewa
 to visitors without a session: no session, database, URL resolution, CSRF or
 authentication for a page already rendered. A page is stored only when its view
 opted in (``core.publication.public_page``) and it was rendered for nobody in
-particular.
+particular. Each process keeps the pages it served last, so that the hit of a page
+read often costs no round trip to the cache server.
 
 The version moves by generations: a publication asks for the next one, the most read
 pages are rendered under it while readers keep the current one, and only then is it
