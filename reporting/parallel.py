@@ -387,8 +387,8 @@ def _outline(writer: PdfWriter, documents, offsets, sizes) -> None:
                 parents.pop()
             height = sizes[start + index][1]
             item = writer.add_outline_item(
-                label,
-                start + index,
+                title=label,
+                page_number=start + index,
                 parent=parents[-1][1] if parents else None,
                 fit=Fit.xyz(
                     left=round(x * POINTS_PER_PX, 2),

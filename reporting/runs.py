@@ -34,13 +34,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from core import publication
 from reporting import parallel
-from reporting.docx import html_to_docx
 from reporting.models import ReportRun
 from reporting.pipeline import (
     LAYOUT_SPAN,
@@ -64,7 +63,6 @@ Stage = ReportRun.Stage
 # that module imports this one.
 COMPILE_TASK = "reporting.tasks.compile_report_run"
 SECTION_TASK = "reporting.tasks.render_report_section"
-DOCX_TASK = "reporting.tasks.build_report_docx"
 MERGE_TASK = "reporting.tasks.merge_report_sections"
 # Errors worth another attempt: the database went away for a moment.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -145,7 +143,9 @@ def _in_sections(run: ReportRun) -> bool:
 
 def _sections_start(run_id: int, attempt: int, prepared: PreparedReport) -> None:
     """Cut the HTML into sections on the shared volume and queue their chord: section
-    0 counts the front matter's pages, the DOCX is built beside the sections."""
+    0 counts the front matter's pages. No DOCX: pandoc over the whole report would
+    take a worker over 300 MB and longer than any section; the editable edition comes
+    with the final edition (single process) and with ``compile_report``."""
     parts = parallel.report_parts(
         prepared.html, title=prepared.title, language=prepared.language
     )
@@ -157,7 +157,6 @@ def _sections_start(run_id: int, attempt: int, prepared: PreparedReport) -> None
     ]
     for index, document in enumerate(documents):
         parallel.write_atomically(where / f"{index}.html", document.encode())
-    parallel.write_atomically(where / "report.html", prepared.html.encode())
     plan = {
         "sections": len(documents),
         "head": parts.head,
@@ -172,7 +171,6 @@ def _sections_start(run_id: int, attempt: int, prepared: PreparedReport) -> None
         current_app.signature(SECTION_TASK, args=(run_id, attempt, index), queue=queue)
         for index in range(len(documents))
     ]
-    header.append(current_app.signature(DOCX_TASK, args=(run_id, attempt), queue=queue))
     body = current_app.signature(
         MERGE_TASK, args=(run_id, attempt), queue=queue, immutable=True
     )
@@ -209,16 +207,6 @@ def report_section_render(*, run_id: int, attempt: int, index: int) -> None:
     _advance(run_id, attempt, start + int((end - start) * done))
 
 
-def report_docx_build(*, run_id: int, attempt: int) -> None:
-    """The editable DOCX of a draft in sections, from the whole HTML."""
-    where = parallel.folder(run_id, attempt)
-    if not _touch(run_id, attempt) or (where / "report.docx").exists():
-        return
-    html = (where / "report.html").read_text(encoding="utf-8")
-    with translation.override(_plan(run_id, attempt)["language"]):
-        parallel.write_atomically(where / "report.docx", html_to_docx(html))
-
-
 def report_sections_merge(*, run_id: int, attempt: int) -> ReportRun | None:
     """The chord's callback: one PDF from the sections, stored as the run's."""
     heartbeat = _Heartbeat(run_id, attempt)
@@ -246,7 +234,6 @@ def report_sections_merge(*, run_id: int, attempt: int) -> ReportRun | None:
             rendered,
             front_pages=parallel.stored_section(where, 0).page_count,
         )
-        docx = where / "report.docx"
         compiled = CompiledReport(
             pdf=merged.pdf,
             page_count=merged.page_count,
@@ -259,7 +246,6 @@ def report_sections_merge(*, run_id: int, attempt: int) -> ReportRun | None:
                 "sections_cpu": round(sum(s.cpu_seconds for _d, s in rendered), 3),
                 "section_cpu_max": max(s.cpu_seconds for _d, s in rendered),
             },
-            docx=docx.read_bytes() if docx.exists() else None,
         )
         heartbeat.progress(Stage.STORING, STAGE_START[Stage.STORING])
         heartbeat.stop()

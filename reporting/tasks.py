@@ -30,11 +30,6 @@ def render_report_section(run_id: int, attempt: int, index: int) -> None:
     runs.report_section_render(run_id=run_id, attempt=attempt, index=index)
 
 
-@shared_task(name=runs.DOCX_TASK, acks_late=True, reject_on_worker_lost=True)
-def build_report_docx(run_id: int, attempt: int) -> None:
-    runs.report_docx_build(run_id=run_id, attempt=attempt)
-
-
 @shared_task(
     name=runs.MERGE_TASK,
     acks_late=True,

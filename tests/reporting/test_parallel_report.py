@@ -69,9 +69,22 @@ def test_a_draft_is_merged_from_several_sections(draft, settings):
     assert run.stage_seconds["merging"] > 0
     assert run.page_count == len(PdfReader(io.BytesIO(data)).pages) > 10
     assert run.stage_seconds["section_cpu_max"] < run.stage_seconds["sections_cpu"]
-    assert run.docx  # the editable edition, as for a single render
+    # No DOCX with a draft in sections: it comes with the final edition.
+    assert not run.docx
     # The sections' folder goes once the PDF is stored.
     assert not (Path(settings.MEDIA_ROOT) / "report-sections" / str(run.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_a_draft_in_sections_offers_no_docx_and_says_why(draft, client, reviewer):
+    run, _data = draft
+    client.force_login(reviewer)
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert f"/en/reports/runs/{run.pk}/docx/" not in page
+    assert "The Word edition comes with the final edition." in page
+    assert client.get(f"/en/reports/runs/{run.pk}/docx/").status_code == 404
+    status = client.get(f"/en/reports/runs/{run.pk}/status/").json()
+    assert status["download_url"] and status["docx_url"] is None
 
 
 @pytest.mark.django_db
@@ -174,6 +187,7 @@ def test_the_published_edition_is_still_one_tagged_render(
     reader = PdfReader(run.pdf.path)
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert "merging" not in run.stage_seconds
+    assert run.docx  # the editable edition comes with the final one
 
 
 @pytest.mark.django_db
@@ -184,6 +198,7 @@ def test_the_compile_command_compiles_a_draft_in_one_piece(
     run = services.report_run_compile_now(cycle=cycle, language="en")
     assert run.state == State.SUCCEEDED
     assert "merging" not in run.stage_seconds
+    assert run.docx
 
 
 @pytest.mark.django_db
