@@ -132,6 +132,15 @@ def deadline_for(
     return Deadline(moment, cycle.time_zone, extended=moment != cycle.deadline)
 
 
+_DASHBOARD_UPDATE_FIELDS = (
+    "recommendation_id",
+    "status",
+    "review_state",
+    "reviewed_at",
+    "updated_at",
+)
+
+
 def state_dashboard(
     *, cycle: ReportingCycle, member_state: MemberState | None
 ) -> list[DashboardTheme]:
@@ -142,7 +151,10 @@ def state_dashboard(
     recommendations = list(
         recommendations_for(instrument=cycle.instrument, member_state=member_state)
     )
-    updates = ProgressUpdate.objects.filter(cycle=cycle, member_state=member_state)
+    # The columns the dashboard shows, not the texts of every update.
+    updates = ProgressUpdate.objects.filter(
+        cycle=cycle, member_state=member_state
+    ).only(*_DASHBOARD_UPDATE_FIELDS)
     current = {u.recommendation_id: u for u in updates.current()}
     returns = UpdateEvent.objects.filter(action=UpdateEvent.Action.RETURNED).order_by(
         "-created_at"

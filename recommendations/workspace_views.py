@@ -1,5 +1,7 @@
 """The focal point's workspace (and the Secretariat's, acting for a state or itself)."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,6 +9,9 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,7 +28,7 @@ from recommendations.forms import (
     filled,
     initial_from,
 )
-from recommendations.models import MemberState, ProgressUpdate, ReviewState
+from recommendations.models import MemberState, ProgressUpdate, ReviewState, Status
 from recommendations.services import StaleUpdateError, WorkflowError
 
 
@@ -60,10 +65,84 @@ def workspace_home(request):
     return render(request, "recommendations/workspace_home.html", {"states": states})
 
 
+@dataclass
+class DashboardLine:
+    """A row of the dashboard as the page writes it. Its words and links are made here,
+    in a loop over some twenty rows, because a template include, ``blocktranslate``,
+    ``url`` and ``date`` a cell cost more than the rest of the page together."""
+
+    row: selectors.DashboardRow
+    url: str
+    heading: str
+    text: str
+    status_class: str
+    status_label: str
+    current_url: str = ""
+    accepted: str = ""
+    working_url: str = ""
+    review_state_label: str = ""
+    changed: str = ""
+    new_url: str = ""
+
+
+def _day(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def _dashboard_lines(
+    themes: list[selectors.DashboardTheme], scope: str, may_report: bool
+) -> list[tuple[selectors.DashboardTheme, list[DashboardLine]]]:
+    statuses = {value: str(label) for value, label in Status.choices}
+    review_states = {value: str(label) for value, label in ReviewState.choices}
+    no_status = {
+        True: _("Status not chosen yet"),  # an update without one (a draft)
+        False: _("No information"),
+    }
+    lines = []
+    for group in themes:
+        group_lines = []
+        for row in group.rows:
+            recommendation = row.recommendation
+            number = recommendation.number
+            status = row.current.status if row.current else ""
+            line = DashboardLine(
+                row=row,
+                url=recommendation.get_absolute_url(),
+                heading=_("Recommendation %(number)s") % {"number": number},
+                text=Truncator(recommendation.translated.text.text).words(
+                    24, truncate=" …"
+                ),
+                status_class=status or "no_information",
+                status_label=statuses[status]
+                if status
+                else no_status[row.current is not None],
+            )
+            if row.current:
+                line.current_url = row.current.get_absolute_url()
+                line.accepted = _("accepted %(date)s") % {
+                    "date": _day(row.current.reviewed_at)
+                }
+            if row.working:
+                line.working_url = row.working.get_absolute_url()
+                line.review_state_label = review_states[row.working.review_state]
+                line.changed = _("changed %(date)s") % {
+                    "date": _day(row.working.updated_at)
+                }
+            elif may_report:
+                line.new_url = reverse(
+                    "recommendations:update-new", args=[scope, number]
+                )
+            group_lines.append(line)
+        lines.append((group, group_lines))
+    return lines
+
+
 @login_required
 def dashboard(request, scope: str):
     member_state = permissions.get_scope_for(request.user, scope)
     cycle = _open_cycle_or_404()
+    may_report = permissions.may_file(request.user, cycle, member_state)
+    themes = selectors.state_dashboard(cycle=cycle, member_state=member_state)
     return render(
         request,
         "recommendations/dashboard.html",
@@ -72,8 +151,8 @@ def dashboard(request, scope: str):
             "scope": _scope_name(member_state),
             "cycle": cycle,
             "deadline": selectors.deadline_for(cycle=cycle, member_state=member_state),
-            "themes": selectors.state_dashboard(cycle=cycle, member_state=member_state),
-            "may_report": permissions.may_file(request.user, cycle, member_state),
+            "themes": _dashboard_lines(themes, _scope_name(member_state), may_report),
+            "may_report": may_report,
         },
     )
 
