@@ -400,46 +400,159 @@ def _outline(writer: PdfWriter, documents, offsets, sizes) -> None:
 
 
 def _draw_footers(writer: PdfWriter, parts: ReportParts, sizes) -> None:
-    """Each page's footer, from a WeasyPrint document of blank pages of the same
-    sizes, laid over the page as a form: the footer's font and place are the
-    single-process render's."""
-    footers_pdf = (
-        HTML(
-            string=footer_html(parts, [width > height for width, height in sizes]),
-            base_url=pdf.STATIC_ROOT_URL,
-            url_fetcher=pdf.StaticFilesFetcher(),
-        )
-        .render()
-        .write_pdf()
-    )
-    footers = PdfReader(io.BytesIO(footers_pdf))
-    if len(footers.pages) != len(writer.pages):
+    """Each page's footer laid over it as a form: the footers' font and place are
+    the single-process render's. Stamped from three small pages where they can be
+    (milliseconds); laid out page by page by WeasyPrint otherwise (2 s a full
+    report)."""
+    landscape = [width > height for width, height in sizes]
+    footers = _stamped_footers(parts, landscape) or _laid_out_footers(parts, landscape)
+    if len(footers) != len(writer.pages):
         raise RuntimeError("The footers do not match the pages")
-    for page, footer in zip(writer.pages, footers.pages, strict=True):
-        _stamp(writer, page, footer)
+    resources = {}
+    for page, (content, source) in zip(writer.pages, footers, strict=True):
+        if id(source) not in resources:
+            resources[id(source)] = writer._add_object(
+                source["/Resources"].clone(writer)
+            )
+        _stamp(writer, page, content, source.mediabox, resources[id(source)])
 
 
-def _stamp(writer: PdfWriter, page, footer) -> None:
-    """Lay ``footer`` over ``page`` as a form XObject, its content wrapped between
-    the page's own: pypdf's ``merge_page`` would parse every content stream, which
-    costs seconds on a full report."""
+def _footers_pdf(parts: ReportParts, landscape: list[bool], head: str) -> PdfReader:
+    html = footer_html(
+        ReportParts(head=head, front="", parts=[], title="", language=""), landscape
+    )
+    return PdfReader(
+        io.BytesIO(
+            HTML(
+                string=html,
+                base_url=pdf.STATIC_ROOT_URL,
+                url_fetcher=pdf.StaticFilesFetcher(),
+            )
+            .render()
+            .write_pdf()
+        )
+    )
+
+
+def _laid_out_footers(parts: ReportParts, landscape: list[bool]):
+    footers = _footers_pdf(parts, landscape, parts.head)
+    return [(page.get_contents().get_data(), page) for page in footers.pages]
+
+
+SAMPLE_NUMBER = "0123456789"
+
+
+def _stamped_footers(parts: ReportParts, landscape: list[bool]):
+    """The footers of every page from three WeasyPrint pages (the first page's, a
+    portrait's, a landscape's) whose footer reads "Page 0123456789 of N": each page's
+    number is written with the sample's glyphs, centred again by their widths, so
+    that every digit's glyph is in the embedded font. None where the sample is not
+    as expected (digits shaped otherwise): WeasyPrint lays the footers out then."""
+    total = f'"{len(landscape)}"'
+    head = parts.head.replace("counter(pages)", total).replace(
+        "counter(page)", f'"{SAMPLE_NUMBER}"'
+    )
+    sample = _footers_pdf(parts, [landscape[0], False, True], head)
+    first, *templates = sample.pages
+    stamps = []
+    for template in templates:
+        stamp = _number_stamp(template)
+        if stamp is None:
+            return None
+        stamps.append(stamp)
+    footers = [(first.get_contents().get_data(), first)]
+    for number, wide in enumerate(landscape[1:], start=2):
+        write, template = stamps[wide], templates[wide]
+        footers.append((write(str(number)), template))
+    return footers
+
+
+def _number_stamp(page):
+    """A function writing this sample page's footer with another number, or None."""
+    content = page.get_contents().get_data()
+    glyphs, widths, name = None, None, None
+    for font_name, font in page["/Resources"]["/Font"].items():
+        font = font.get_object()
+        codes = _glyphs(font)
+        if all(digit in codes for digit in SAMPLE_NUMBER):
+            glyphs, widths, name = codes, _widths(font), font_name
+    if glyphs is None:
+        return None
+    digits = [b"<%s>" % glyphs[digit].encode() for digit in SAMPLE_NUMBER]
+    # The sample's digits in its TJ array, with the kerning between them.
+    span = re.compile(b"(?:-?[0-9.]+)?".join(re.escape(digit) for digit in digits))
+    text = re.compile(
+        rb"(1 0 0 -1 )([0-9.]+)( [0-9.]+ Tm\s*%s [0-9.]+ Tf\s*\[)([^\]]*)\]"
+        % re.escape(name.encode())
+    )
+    block = text.search(content)
+    if block is None or len(span.findall(block[4])) != 1:
+        return None
+    size = float(re.search(rb" ([0-9.]+) Tf", block[3])[1])
+    kerning = sum(
+        float(k) for k in re.findall(rb">(-?[0-9.]+)<", span.search(block[4])[0])
+    )
+    sample_width = sum(widths[glyphs[d]] for d in SAMPLE_NUMBER) - kerning
+
+    def write(number: str) -> bytes:
+        width = sum(widths[glyphs[digit]] for digit in number)
+        x = float(block[2]) + (sample_width - width) * size / 2000
+        array = span.sub(
+            b"".join(b"<%s>" % glyphs[digit].encode() for digit in number), block[4]
+        )
+        line = block[1] + b"%.6f" % x + block[3] + array + b"]"
+        return content[: block.start()] + line + content[block.end() :]
+
+    return write
+
+
+def _glyphs(font) -> dict[str, str]:
+    """Character to glyph code (hex), from the font's ToUnicode map."""
+    if "/ToUnicode" not in font:
+        return {}
+    cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    return {
+        chr(int(unicode, 16)): code
+        for code, unicode in re.findall(r"<([0-9a-fA-F]{4})> <([0-9a-fA-F]{4})>", cmap)
+    }
+
+
+def _widths(font) -> dict[str, float]:
+    """Glyph code (hex) to advance width, in thousandths of the font size."""
+    described = font["/DescendantFonts"][0].get_object()
+    widths, entries, index = {}, list(described.get("/W", [])), 0
+    while index < len(entries):
+        first, second = entries[index], entries[index + 1]
+        if isinstance(second, list):
+            for offset, width in enumerate(second):
+                widths[f"{first + offset:04x}"] = float(width)
+            index += 2
+        else:
+            for code in range(first, second + 1):
+                widths[f"{code:04x}"] = float(entries[index + 2])
+            index += 3
+    return widths
+
+
+def _stamp(writer: PdfWriter, page, content: bytes, box, resources) -> None:
+    """Lay ``content`` over ``page`` as a form XObject, wrapped between the page's
+    own: pypdf's ``merge_page`` would parse every content stream, which costs
+    seconds on a full report."""
     form = DecodedStreamObject()
-    form.set_data(footer.get_contents().get_data())
+    form.set_data(content)
     form.update(
         {
             NameObject("/Type"): NameObject("/XObject"),
             NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): ArrayObject(
-                FloatObject(value) for value in footer.mediabox
-            ),
-            NameObject("/Resources"): footer["/Resources"].clone(writer),
+            NameObject("/BBox"): ArrayObject(FloatObject(value) for value in box),
+            NameObject("/Resources"): resources,
         }
     )
-    resources = DictionaryObject(page["/Resources"].get_object())
-    xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()))
+    own_resources = DictionaryObject(page["/Resources"].get_object())
+    xobjects = DictionaryObject(own_resources.get("/XObject", DictionaryObject()))
     xobjects[NameObject(FOOTER_FORM)] = writer._add_object(form)
-    resources[NameObject("/XObject")] = xobjects
-    page[NameObject("/Resources")] = resources
+    own_resources[NameObject("/XObject")] = xobjects
+    page[NameObject("/Resources")] = own_resources
     contents = page["/Contents"]
     own = (
         list(contents.get_object())
