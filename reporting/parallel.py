@@ -7,9 +7,10 @@ laid out by WeasyPrint in a task of its own (``reporting.tasks``), which stores 
 PDF and what the merge needs to know (its pages' sizes, the page of each anchor, its
 bookmarks, its links to other sections) in the run's folder, never in the result
 backend. The chord's callback then renders the front matter with the contents'
-page numbers, merges the PDFs with pypdf, draws the page footers ("Page X of Y",
-the DRAFT mark) from one more small WeasyPrint document, links the contents and the
-cross-section references to their pages, and builds the bookmarks.
+page numbers, merges the PDFs with pypdf, stamps the page footers ("Page X of Y",
+the DRAFT mark) from three small WeasyPrint pages, links the contents and the
+cross-section references to their pages, and builds the bookmarks. No DOCX: it
+comes with the final edition.
 
 Why drafts only: a merged PDF cannot stay a valid tagged PDF/UA-1. Each section's
 structure tree (``/StructTreeRoot``, its ``/ParentTree`` keyed by the pages'
@@ -53,9 +54,9 @@ from weasyprint import HTML
 from reporting import pdf
 
 PART = "<!--report-part-->"
-# HTML per section: about 50 pages, which keeps a worker's peak well under 300 MB
-# and gives two workers enough sections to share the load evenly.
-SECTION_BYTES = 200_000
+# HTML per section: about 30 pages, which keeps a worker's peak well under 300 MB
+# and gives two workers enough sections to finish within a second of each other.
+SECTION_BYTES = 120_000
 # WeasyPrint lays out in CSS pixels; PDF speaks in points.
 POINTS_PER_PX = 0.75
 # The contents' numbers before they are known, as wide as the real ones.

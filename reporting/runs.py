@@ -167,9 +167,11 @@ def _sections_start(run_id: int, attempt: int, prepared: PreparedReport) -> None
     }
     parallel.write_atomically(where / "plan.json", json.dumps(plan).encode())
     queue = settings.REPORTS_QUEUE
+    # Longest first, so that the workers finish together: the last to start are short.
+    longest_first = sorted(range(len(documents)), key=lambda i: -len(documents[i]))
     header = [
         current_app.signature(SECTION_TASK, args=(run_id, attempt, index), queue=queue)
-        for index in range(len(documents))
+        for index in longest_first
     ]
     body = current_app.signature(
         MERGE_TASK, args=(run_id, attempt), queue=queue, immutable=True
