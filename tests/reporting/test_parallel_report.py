@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
 
-from reporting import parallel, services
+from reporting import parallel, pdf, services
 from reporting.models import ReportRun
 from tests.celery_support import celery_using, database_url
 
@@ -177,6 +178,40 @@ def test_every_heading_is_a_bookmark_to_its_page(draft, tmp_path):
     top = [item.title for item in reader.outline if not isinstance(item, list)]
     assert "Annex A. Profiles of the member states that reported" in top
     assert "Mexico" not in top
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr", "pt"])
+def test_the_stamped_footers_are_the_ones_weasyprint_lays_out(language):
+    # The merge writes each page's number with the glyphs of a sample footer; a
+    # reader sees the same footer, in the same place, as WeasyPrint's own.
+    with translation.override(language):
+        head = (
+            f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+            f'<link rel="stylesheet" href="{pdf.STATIC_ROOT_URL}{pdf.STYLESHEET}">'
+            f"<style>@page {{ @bottom-center {{ content: {pdf.page_of_content()}; }}"
+            ' @bottom-left { content: "DRAFT"; } }</style></head><body>'
+        )
+    parts = parallel.ReportParts(
+        head=head, front="", parts=[], title="", language=language
+    )
+    landscape = [False] * 120
+    landscape[9] = landscape[100] = True
+    stamped = parallel._stamped_footers(parts, landscape)
+    laid_out = parallel._laid_out_footers(parts, landscape)
+    assert stamped is not None and len(stamped) == len(laid_out)
+    text = re.compile(rb"1 0 0 -1 ([0-9.]+) ([0-9.]+) Tm\s*/\w+ [0-9.]+ Tf\s*\[(.*?)\]")
+    for index, ((ours, _page), (theirs, _source)) in enumerate(
+        zip(stamped, laid_out, strict=True)
+    ):
+        ours, theirs = text.findall(ours), text.findall(theirs)
+        # DRAFT on every page, the number on every page but the cover.
+        assert len(ours) == len(theirs) == (1 if index == 0 else 2)
+        for (x, y, glyphs), (their_x, their_y, their_glyphs) in zip(
+            ours, theirs, strict=True
+        ):
+            assert abs(float(x) - float(their_x)) < 0.05 and y == their_y
+            kerning = rb"-?[0-9.]+(?=<|$)"
+            assert re.sub(kerning, b"", glyphs) == re.sub(kerning, b"", their_glyphs)
 
 
 @pytest.mark.django_db
