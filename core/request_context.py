@@ -86,13 +86,14 @@ class RequestContextMiddleware:
         request_finished.connect(_forget_request, dispatch_uid=__name__)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.request_id = request_id_for(request.headers.get(HEADER))
-        current_request_id.set(request.request_id)
+        request_id = request_id_for(request.headers.get(HEADER))
+        request.request_id = request_id  # type: ignore[attr-defined]  # our own attribute on the request
+        current_request_id.set(request_id)
         current_user_id.set(_signed_in_user_id(request))
         started = time.monotonic()
         response = self.get_response(request)
         current_user_id.set(_signed_in_user_id(request))  # signed in or out meanwhile
-        response[HEADER] = request.request_id
+        response[HEADER] = request_id
         access_logger.info(
             "%s %s %s",
             request.method,
