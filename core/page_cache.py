@@ -255,6 +255,7 @@ class PageCacheMiddleware:
     @staticmethod
     def from_store(request, content: bytes, headers: list[tuple[str, str]]):
         etag = {name.lower(): value for name, value in headers}.get("etag")
+        response: HttpResponse
         if etag and etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
             for name, value in headers:
