@@ -8,11 +8,12 @@ body, a cookie, a credential, a query string, an address or an email.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.types import Event, Hint
 
 from core import request_context
 from core.logging import redact
@@ -56,10 +57,11 @@ def init(
     )
 
 
-def scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def scrub_event(event: Event, hint: Hint) -> Event:
     request = event.get("request")
     if request:
-        headers = request.get("headers") or {}
+        # The SDK types the request dict[str, object]; its headers map names to values.
+        headers = cast("dict[str, str]", request.get("headers") or {})
         event["request"] = {
             "method": request.get("method"),
             "url": request.get("url"),  # without the query string, by the SDK
