@@ -95,16 +95,16 @@ def create_backup(output: Path) -> dict:
     """Write a backup of the database and media to ``backup_path(output)``, encrypted
     when age recipients are configured; return its manifest."""
     media = Path(settings.MEDIA_ROOT)
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
         if _is_sqlite():
             dump = scratch / "database.sqlite3"
             source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
-            target = sqlite3.connect(dump)
-            with target:
-                source.backup(target)  # consistent even while the portal writes
+            copy = sqlite3.connect(dump)
+            with copy:
+                source.backup(copy)  # consistent even while the portal writes
             source.close()
-            target.close()
+            copy.close()
         else:
             dump = scratch / "database.dump"
             args, env = _postgres_env()
@@ -209,8 +209,8 @@ def restore_backup(
             "database, or pass --force to replace what is there."
         )
     media = Path(settings.MEDIA_ROOT)
-    with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
         if is_encrypted(archive_path):
             if identity is None:
                 raise BackupError(
