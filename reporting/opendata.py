@@ -16,11 +16,13 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
@@ -41,7 +43,7 @@ from reporting.selectors import (
 @dataclass(frozen=True)
 class Column:
     name: str
-    description: str
+    description: str | Promise  # a lazy translation, read in the file's language
     kind: str = "string"  # string, integer, number, boolean, date, datetime, url
 
 
@@ -603,7 +605,7 @@ def file_suffix() -> str:
 
 
 # Table Schema (Frictionless Data Package v1) field of each kind of column.
-_FIELDS = {
+_FIELDS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
     "number": {"type": "number"},
