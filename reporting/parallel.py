@@ -36,15 +36,18 @@ import time
 from dataclasses import asdict, dataclass, field
 from html import unescape
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    ContentStream,
     DecodedStreamObject,
     DictionaryObject,
     Fit,
     FloatObject,
+    IndirectObject,
     NameObject,
     NumberObject,
     TextStringObject,
@@ -120,6 +123,7 @@ def sections(parts: list[str], *, size: int | None = None) -> list[str]:
     count = max(1, round(total / size))
     target = total / count
     grouped: list[str] = []
+    current: list[str]
     current, length = [], 0
     for part in parts:
         if current and length + len(part) / 2 > target * (len(grouped) + 1):
@@ -329,6 +333,7 @@ def _front(
 ) -> tuple[bytes, RenderedSection]:
     if front_pages is None:
         front_pages = render_section(front_html(parts))[1].page_count
+    numbers: dict[str, int]
     for _try in range(3):
         numbers, offset = {}, front_pages
         for _data, section in rendered:
@@ -376,12 +381,12 @@ def _link(writer: PdfWriter, page: int, rectangle, place: _Place, sizes) -> None
     target = writer.pages[page]
     if "/Annots" not in target:
         target[NameObject("/Annots")] = ArrayObject()
-    target["/Annots"].append(writer._add_object(annotation))
+    cast(ArrayObject, target["/Annots"]).append(writer._add_object(annotation))
 
 
 def _outline(writer: PdfWriter, documents, offsets, sizes) -> None:
     """Bookmarks for every heading, nested by level, as WeasyPrint makes them."""
-    parents: list[tuple[int, object]] = []  # (level, outline item), open chain
+    parents: list[tuple[int, IndirectObject]] = []  # (level, outline item), open chain
     for (_data, section), start in zip(documents, offsets, strict=True):
         for index, level, label, x, y in section.bookmarks:
             while parents and parents[-1][0] >= level:
@@ -437,7 +442,11 @@ def _footers_pdf(parts: ReportParts, landscape: list[bool], head: str) -> PdfRea
 
 def _laid_out_footers(parts: ReportParts, landscape: list[bool]):
     footers = _footers_pdf(parts, landscape, parts.head)
-    return [(page.get_contents().get_data(), page) for page in footers.pages]
+    # WeasyPrint's pages always have contents.
+    return [
+        (cast(ContentStream, page.get_contents()).get_data(), page)
+        for page in footers.pages
+    ]
 
 
 SAMPLE_NUMBER = "0123456789"
@@ -461,7 +470,7 @@ def _stamped_footers(parts: ReportParts, landscape: list[bool]):
         if stamp is None:
             return None
         stamps.append(stamp)
-    footers = [(first.get_contents().get_data(), first)]
+    footers = [(cast(ContentStream, first.get_contents()).get_data(), first)]
     for number, wide in enumerate(landscape[1:], start=2):
         write, template = stamps[wide], templates[wide]
         footers.append((write(str(number)), template))
