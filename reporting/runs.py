@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from time import perf_counter
+from typing import Any, cast
 
 from celery import chord, current_app
 from django.conf import settings
@@ -95,7 +96,7 @@ def report_run_execute(*, run_id: int, sections: bool = True) -> ReportRun | Non
         return None
     attempt = run.attempts
     heartbeat = _Heartbeat(run.pk, attempt)
-    report = {
+    report: dict[str, Any] = {
         "cycle": run.cycle,
         "language": run.language,
         "member_state": run.member_state,
@@ -217,10 +218,12 @@ def report_sections_merge(*, run_id: int, attempt: int) -> ReportRun | None:
         where = parallel.folder(run_id, attempt)
         plan = _plan(run_id, attempt)
         started = perf_counter()
+        # The chord calls back once every section task has ended; a section whose
+        # render failed is missing, and the merge below fails the attempt.
         rendered = [
             (
                 (where / f"{index}.pdf").read_bytes(),
-                parallel.stored_section(where, index),
+                cast(parallel.RenderedSection, parallel.stored_section(where, index)),
             )
             for index in range(1, plan["sections"])
         ]
@@ -234,7 +237,9 @@ def report_sections_merge(*, run_id: int, attempt: int) -> ReportRun | None:
         merged = parallel.merge(
             parts,
             rendered,
-            front_pages=parallel.stored_section(where, 0).page_count,
+            front_pages=cast(
+                parallel.RenderedSection, parallel.stored_section(where, 0)
+            ).page_count,
         )
         compiled = CompiledReport(
             pdf=merged.pdf,
