@@ -8,6 +8,7 @@ import re
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import pyrage
@@ -333,7 +334,7 @@ PORTAL_TIME_ZONE = env_str("PORTAL_TIME_ZONE", "America/New_York")
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Production serves collected files (the image runs collectstatic) under hashed,
     # compressed names, cached for ever; elsewhere files come straight from the apps.
@@ -414,7 +415,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -458,7 +459,7 @@ if PAGE_CACHE_LOCAL_BYTES < 0:
 LOG_FORMAT = env_choice(
     "LOG_FORMAT", ("json", "text"), "json" if PRODUCTION else "text"
 )
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
