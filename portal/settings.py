@@ -723,9 +723,7 @@ REPORT_MAX_SECONDS = env_int("REPORT_MAX_SECONDS", 60 * 60)
 REPORT_QUEUED_EXPIRY_SECONDS = env_int("REPORT_QUEUED_EXPIRY_SECONDS", 6 * 60 * 60)
 # Hemispheric drafts rendered in sections on every worker (reporting.parallel); a
 # Celery chord, so only with a result backend.
-REPORT_PARALLEL_DRAFTS = env_bool(
-    "REPORT_PARALLEL_DRAFTS", bool(CELERY_RESULT_BACKEND)
-)
+REPORT_PARALLEL_DRAFTS = env_bool("REPORT_PARALLEL_DRAFTS", bool(CELERY_RESULT_BACKEND))
 # WeasyPrint keeps the whole document in memory: a child that grew past this (KiB)
 # is replaced after its task.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int(
