@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -785,7 +786,12 @@ class AcceptSerializer(serializers.Serializer):
 
 
 class ReturnSerializer(serializers.Serializer):
-    comment = StrictCharField(help_text="What the state should change.")
+    # The pattern tells clients what trimming enforces: a comment of spaces alone
+    # (no-break spaces included) is blank.
+    comment = StrictCharField(
+        help_text="What the state should change.",
+        validators=[RegexValidator(r"\S")],
+    )
     checklist = ChecklistSerializer(
         required=False, help_text="Optional: the items you checked."
     )
