@@ -226,6 +226,15 @@ def load(base: str, target: tuple, headers: list[str], options) -> dict:
     return {"page": name, "path": path, "kind": kind, **result}
 
 
+def seed(env: dict, database_url: str, *, cycles: int, scale: int) -> None:
+    """A fresh database at full scale, with the statistics a live one would have."""
+    recreate_database(database_url)
+    manage(env, "migrate", "--noinput")
+    print(f"Seeding {cycles} cycles x {scale} updates ...", file=sys.stderr)
+    manage(env, "seed_full_scale", "--force", f"--cycles={cycles}", f"--per={scale}")
+    vacuum_analyze(database_url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10)
@@ -243,20 +252,7 @@ def main() -> None:
     var = Path(tempfile.mkdtemp(prefix="tip-bench-"))
     env = environment(database_url, var)
     if not options.reuse:
-        recreate_database(database_url)
-        manage(env, "migrate", "--noinput")
-        print(
-            f"Seeding {options.cycles} cycles x {options.scale} updates ...",
-            file=sys.stderr,
-        )
-        manage(
-            env,
-            "seed_full_scale",
-            "--force",
-            f"--cycles={options.cycles}",
-            f"--per={options.scale}",
-        )
-        vacuum_analyze(database_url)
+        seed(env, database_url, cycles=options.cycles, scale=options.scale)
     manage(env, "collectstatic", "--noinput", "-v0")
     session, token = manage(env, "shell", "-v", "0", "-c", SESSION_SNIPPET).split()[-2:]
 

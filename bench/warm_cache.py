@@ -28,7 +28,7 @@ from bench.http_bench import (  # noqa: E402 - after the path the script needs
     DEFAULT_DATABASE,
     environment,
     manage,
-    recreate_database,
+    seed,
 )
 
 HOST = "127.0.0.1"
@@ -104,16 +104,7 @@ def main() -> None:
         "SITE_URL": f"http://{HOST}",
     }
     if not options.reuse:
-        recreate_database(database_url)
-        manage(env, "migrate", "--noinput")
-        print(f"Seeding {options.cycles} cycles x {options.scale} ...", file=sys.stderr)
-        manage(
-            env,
-            "seed_full_scale",
-            "--force",
-            f"--cycles={options.cycles}",
-            f"--per={options.scale}",
-        )
+        seed(env, database_url, cycles=options.cycles, scale=options.scale)
     log = var / "worker.log"
     with log.open("w") as out:
         worker = subprocess.Popen(
