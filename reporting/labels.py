@@ -1,5 +1,7 @@
 """How a status is named and drawn, alike on the pages, in the charts and the PDF."""
 
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from recommendations.models import Status
@@ -30,3 +32,25 @@ def legend() -> list[dict]:
         {"value": value, "label": labels[value], "symbol": symbol}
         for value, symbol in STATUS_SYMBOLS.items()
     ]
+
+
+class StatusBadges:
+    """The badge ``includes/status.html`` writes for an update (or for none), made once
+    a status for a page's tables: an include a cell cost more than the rest of a
+    state's page (bench/README.md)."""
+
+    def __init__(self) -> None:
+        self._labels = category_labels()
+        self._labels[""] = _("Status not chosen yet")  # an update without one (a draft)
+        self._made: dict[str | None, SafeString] = {}
+
+    def __call__(self, update) -> SafeString:
+        status = None if update is None else update.status
+        badge = self._made.get(status)
+        if badge is None:
+            badge = self._made[status] = format_html(
+                '<span class="status status--{}">{}</span>',
+                status or NO_INFORMATION,
+                self._labels[NO_INFORMATION if status is None else status],
+            )
+        return badge

@@ -13,12 +13,20 @@ SEARCH_MAX_LENGTH = 100
 SEARCH_MIN_LENGTH = 2
 
 
+class FilterSelect(forms.Select):
+    """A select without option groups, its options written by its own template."""
+
+    template_name = "reporting/widgets/select.html"
+
+
 class MatrixFilterForm(forms.Form):
     """Theme, status and state of the matrix, checked against the cycle's own."""
 
-    theme = forms.ChoiceField(label=_("Theme"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    state = forms.ChoiceField(label=_("Member state"), required=False)
+    theme = forms.ChoiceField(label=_("Theme"), required=False, widget=FilterSelect)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=FilterSelect)
+    state = forms.ChoiceField(
+        label=_("Member state"), required=False, widget=FilterSelect
+    )
 
     unknown = {
         "theme": _("There is no theme “%(value)s”. Choose one from the list."),

@@ -4,8 +4,11 @@ Only accepted updates appear, and only their public parts. Every page is cached 
 for visitors without a session and revalidated with an ETag (core.publication).
 """
 
+from dataclasses import dataclass
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import urlencode
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -21,12 +24,12 @@ from recommendations.models import (
 )
 from reporting import figures
 from reporting import permissions as report_permissions
-from reporting.labels import STATUS_SYMBOLS, category_labels, legend
+from reporting.labels import STATUS_SYMBOLS, StatusBadges, category_labels, legend
 from reporting.public_forms import MatrixFilterForm
 from reporting.selectors import (
-    NO_INFORMATION,
-    MatrixCell,
+    HistoryRow,
     MatrixSelection,
+    StatusHistory,
     hemispheric_summary,
     matrix_selection,
     public_cycle,
@@ -36,86 +39,149 @@ from reporting.selectors import (
     status_matrix,
 )
 
+# Stands for a recommendation's number in markup written once for every number.
+NUMBER = "999999"
+
 
 def _matrix_rows(selection: MatrixSelection) -> list[tuple[MemberState, str, str]]:
     """Each row of the dashboard's matrix as (state, its page, its cells' HTML).
 
     The cells are written here, not by an include a cell: at 35 x 21 cells the
     template machinery cost more than the rest of the page (bench/README.md). A
-    cell's markup depends on its recommendation and status, and its link on the
-    state too: each kind of cell is written once, then joined to its link.
+    cell's markup depends on its status, its recommendation's number and, through
+    its link, the state: each kind of cell is written once with a stand-in for the
+    number, and the parts before and after the state's code are kept as plain text.
     """
     labels = category_labels()
-    other = _("Recommendation %(number)s: another status")
+    other = _("Recommendation %(number)s: another status") % {"number": NUMBER}
     named = _("Recommendation %(number)s: %(label)s")
     # One reverse for the page, not one a cell: only the state and number change.
-    link = reverse("reporting:state-recommendation", args=["ISO3", 999999])
-    kinds: dict[tuple[int, str, bool, bool], tuple[str, str]] = {}
+    before_state, after_state = reverse(
+        "reporting:state-recommendation", args=["ISO3", NUMBER]
+    ).split("ISO3")
+    state_page = reverse("reporting:state", args=["ISO3"])
 
-    def markup(cell: MatrixCell) -> tuple[str, str]:
-        """The cell's markup before its link, and after it (empty: no link)."""
-        number = cell.recommendation.number
-        if not cell.matches:
-            return format_html(
-                '<td><span class="matrix-cell matrix-cell--other">'
-                '<span class="visually-hidden">{}</span></span></td>',
-                other % {"number": number},
+    def markup(status: str, matches: bool, linked: bool) -> tuple[str, str]:
+        """A kind of cell's markup before the state's code and after it (empty: no
+        link), with the stand-in for the number."""
+        if not matches:
+            return str(
+                format_html(
+                    '<td><span class="matrix-cell matrix-cell--other">'
+                    '<span class="visually-hidden">{}</span></span></td>',
+                    other,
+                )
             ), ""
-        text = named % {"number": number, "label": labels[cell.status]}
-        if cell.update is None:
-            return format_html(
-                '<td><span class="matrix-cell status--no_information">'
-                '<span aria-hidden="true">·</span>'
-                '<span class="visually-hidden">{}</span></span></td>',
-                text,
+        text = named % {"number": NUMBER, "label": labels[status]}
+        if not linked:
+            return str(
+                format_html(
+                    '<td><span class="matrix-cell status--no_information">'
+                    '<span aria-hidden="true">·</span>'
+                    '<span class="visually-hidden">{}</span></span></td>',
+                    text,
+                )
             ), ""
-        return format_html(
-            '<td><a class="matrix-cell status--{}" href="', cell.status
-        ), format_html(
+        head = format_html('<td><a class="matrix-cell status--{}" href="', status)
+        tail = format_html(
             '"><span aria-hidden="true">{}</span>'
             '<span class="visually-hidden">{}</span></a></td>',
-            STATUS_SYMBOLS.get(cell.status, ""),
+            STATUS_SYMBOLS.get(status, ""),
             text,
         )
+        return str(head + escape(before_state)), str(escape(after_state) + tail)
 
+    patterns: dict[tuple[str, bool, bool], tuple[str, str]] = {}
+    kinds: dict[tuple[int, str, bool, bool], tuple[str, str]] = {}
     rows = []
     for state, cells in selection.rows:
-        state_link = escape(link.replace("ISO3", state.iso3))
+        code = str(escape(state.iso3))
         html = []
         for cell in cells:
             key = (
                 cell.recommendation.number,
                 cell.status,
                 cell.matches,
-                cell.update is None,
+                cell.update is not None,
             )
-            if key not in kinds:
-                kinds[key] = markup(cell)
-            before, after = kinds[key]
-            if after:
-                number = str(cell.recommendation.number)
-                html.append(before + state_link.replace("999999", number) + after)
-            else:
-                html.append(before)
+            kind = kinds.get(key)
+            if kind is None:
+                pattern = patterns.get(key[1:])
+                if pattern is None:
+                    pattern = patterns[key[1:]] = markup(*key[1:])
+                number = str(key[0])
+                kind = kinds[key] = (
+                    pattern[0].replace(NUMBER, number),
+                    pattern[1].replace(NUMBER, number),
+                )
+            head, tail = kind
+            html.append(head + code + tail if tail else head)
         rows.append(
             (
                 state,
-                reverse("reporting:state", args=[state.iso3]),
+                state_page.replace("ISO3", state.iso3),
                 mark_safe("".join(html)),  # noqa: S308 - escaped by format_html
             )
         )
     return rows
 
 
-def _cells(matrix, state) -> list[dict]:
+@dataclass(frozen=True)
+class StateLine:
+    """A row of a state's table of statuses, its words and links made once here."""
+
+    url: str
+    heading: str
+    badge: str
+    update: ProgressUpdate | None
+    update_url: str
+    on_recommendation: str
+
+
+def _state_lines(matrix, state) -> list[StateLine]:
+    badge = StatusBadges()
+    # One reverse a page, not two a row: only the number changes.
+    recommendation_link = reverse("reporting:recommendation", args=[NUMBER])
+    update_link = reverse("reporting:state-recommendation", args=[state.iso3, NUMBER])
+    heading = _("Recommendation %(number)s")
+    on_recommendation = _("on recommendation %(number)s")
     return [
-        {
-            "recommendation": recommendation,
-            "status": update.status if update else NO_INFORMATION,
-            "update": update,
-        }
+        StateLine(
+            url=recommendation_link.replace(NUMBER, str(recommendation.number)),
+            heading=heading % {"number": recommendation.number},
+            badge=badge(update),
+            update=update,
+            update_url=update_link.replace(NUMBER, str(recommendation.number)),
+            on_recommendation=on_recommendation % {"number": recommendation.number},
+        )
         for recommendation, update in matrix.row(state)
     ]
+
+
+def _history_lines(history: StatusHistory) -> list[tuple[HistoryRow, str]]:
+    """Each row of a status history with its cells' HTML, written here for the same
+    reason as the matrix's: an include and a ``url`` a cell."""
+    badge = StatusBadges()
+    link = reverse("reporting:state-recommendation", args=["ISO3", NUMBER])
+    lines = []
+    for row in history.rows:
+        cells = []
+        for update in row.statuses:
+            if update is None or update.member_state_id is None:
+                cells.append(format_html("<td>{}</td>", badge(update)))
+                continue
+            href = (
+                link.replace("ISO3", update.member_state.iso3).replace(
+                    NUMBER, str(update.recommendation.number)
+                )
+                + "?cycle="
+                + urlencode(update.cycle.slug)
+            )
+            cells.append(
+                format_html('<td><a href="{}">{}</a></td>', href, badge(update))
+            )
+        lines.append((row, mark_safe("".join(cells))))  # noqa: S308 - format_html
+    return lines
 
 
 @public_page
@@ -190,18 +256,20 @@ def state_detail(request, iso3: str):
     cycle = public_cycle_or_404(request.GET.get("cycle"))
     matrix = status_matrix(cycle=cycle, details=False, member_state=state)
     figure = figures.state_chart(matrix, state, chosen=bool(request.GET.get("cycle")))
+    history = state_status_history(
+        member_state=state, recommendations=matrix.state_recommendations
+    )
     return render(
         request,
         "reporting/public/state_detail.html",
         {
             "state": state,
             "cycle": cycle,
-            "cells": _cells(matrix, state),
+            "lines": _state_lines(matrix, state),
             "chart": figure.svg,
             "figure": figure,
-            "history": state_status_history(
-                member_state=state, recommendations=matrix.state_recommendations
-            ),
+            "history": history,
+            "history_lines": _history_lines(history),
             "legend": legend(),
             # Its profile as a PDF, once the cycle's report is published.
             "profiles": report_permissions.public_profiles(
@@ -274,6 +342,9 @@ def recommendation(request, number: int):
     if cycle is not None:
         matrix = status_matrix(cycle=cycle, details=False)
         figure = figures.recommendation_chart(matrix, item)
+        history = recommendation_status_history(
+            recommendation=item, states=matrix.participating
+        )
         context.update(
             cycle=cycle,
             chart=figure.svg,
@@ -284,8 +355,7 @@ def recommendation(request, number: int):
             if not item.is_for_secretariat
             else [],
             secretariat_update=matrix.secretariat.get(item.pk),
-            history=recommendation_status_history(
-                recommendation=item, states=matrix.participating
-            ),
+            history=history,
+            history_lines=_history_lines(history),
         )
     return render(request, "recommendations/recommendation.html", context)

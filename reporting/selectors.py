@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import F, Func, Prefetch, Q, QuerySet, Value
@@ -164,15 +164,21 @@ LEAN_FIELDS = (
 )
 
 
-def _lean_updates(updates: QuerySet[ProgressUpdate]) -> list[ProgressUpdate]:
-    """``updates`` with ``LEAN_FIELDS`` only, as ``only()`` would give them (another
+# What a status history shows of an update.
+HISTORY_FIELDS = ("id", "cycle_id", "member_state_id", "recommendation_id", "status")
+
+
+def _lean_updates(
+    updates: QuerySet[ProgressUpdate], fields: tuple[str, ...] = LEAN_FIELDS
+) -> list[ProgressUpdate]:
+    """``updates`` with ``fields`` only, as ``only()`` would give them (another
     field is read from the database when asked for), but made the way Django
     unpickles a model: its attributes set at once. Model.__init__ a row cost most
     of a status page at full scale (bench/README.md)."""
     made = []
-    for values in updates.values_list(*LEAN_FIELDS):
+    for values in updates.values_list(*fields):
         update = ProgressUpdate.__new__(ProgressUpdate)
-        update.__dict__.update(zip(LEAN_FIELDS, values, strict=True))
+        update.__dict__.update(zip(fields, values, strict=True))
         update._state = ModelState()
         update._state.adding = False
         update._state.db = updates.db
@@ -442,6 +448,24 @@ def history_cycles(*, instrument: Instrument) -> list[ReportingCycle]:
     )
 
 
+def _as_cycles_closed(
+    cycles: list[ReportingCycle],
+    member_state: MemberState | None = None,
+    recommendation: Recommendation | None = None,
+) -> QuerySet[ProgressUpdate]:
+    """Each status in each of ``cycles``: the latest update accepted before the cycle
+    closed, or so far in the open cycle."""
+    updates = ProgressUpdate.objects.filter(cycle__in=cycles).filter(
+        Q(cycle__is_open=True) | Q(reviewed_at__lte=F("cycle__closed_at"))
+    )
+    if member_state is not None:
+        updates = updates.filter(member_state=member_state)
+    if recommendation is not None:
+        updates = updates.filter(recommendation=recommendation)
+    # The cut-off above narrows what ``current`` ranks: the latest as the cycle closed.
+    return updates.current()
+
+
 def history_updates(
     *,
     cycles: list[ReportingCycle],
@@ -451,16 +475,8 @@ def history_updates(
     """The status of each state on each recommendation in each of ``cycles``: the
     latest update accepted before the cycle closed, or so far in the open cycle.
     Public parts only (no narrative is read); one query."""
-    updates = ProgressUpdate.objects.filter(cycle__in=cycles).filter(
-        Q(cycle__is_open=True) | Q(reviewed_at__lte=F("cycle__closed_at"))
-    )
-    if member_state is not None:
-        updates = updates.filter(member_state=member_state)
-    if recommendation is not None:
-        updates = updates.filter(recommendation=recommendation)
-    # The cut-off above narrows what ``current`` ranks: the latest as the cycle closed.
     return list(
-        updates.current()
+        _as_cycles_closed(cycles, member_state, recommendation)
         .select_related("cycle", "member_state", "recommendation__theme")
         .defer("narrative", "challenges")
         .order_by("recommendation__number", "member_state__name_en", "cycle_id")
@@ -501,10 +517,23 @@ def state_status_history(
     if not recommendations:
         return StatusHistory([], [])
     cycles = history_cycles(instrument=recommendations[0].instrument)
-    updates = {
-        (u.recommendation_id, u.cycle_id): u
-        for u in history_updates(cycles=cycles, member_state=member_state)
-    }
+    # Each update's cycle, state and recommendation are those at hand: read as lean
+    # rows, not joined and built again (a third of the state's page, bench/README.md).
+    cycles_by_pk = {cycle.pk: cycle for cycle in cycles}
+    by_pk = {r.pk: r for r in recommendations}
+    cycle_field = ProgressUpdate._meta.get_field("cycle")
+    state_field = ProgressUpdate._meta.get_field("member_state")
+    recommendation_field = ProgressUpdate._meta.get_field("recommendation")
+    updates = {}
+    for update in _lean_updates(
+        _as_cycles_closed(cycles, member_state).order_by(), HISTORY_FIELDS
+    ):
+        if update.recommendation_id not in by_pk:
+            continue  # not among the rows asked for
+        cycle_field.set_cached_value(update, cycles_by_pk[update.cycle_id])
+        state_field.set_cached_value(update, member_state)
+        recommendation_field.set_cached_value(update, by_pk[update.recommendation_id])
+        updates[(update.recommendation_id, update.cycle_id)] = update
     return StatusHistory(
         cycles,
         [HistoryRow(r, _statuses(updates, (r.pk,), cycles)) for r in recommendations],
@@ -542,8 +571,9 @@ def recommendation_status_history(
 # --- The public matrix, filtered ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MatrixCell:
+class MatrixCell(NamedTuple):
+    # A tuple, not a dataclass: the matrix makes 735 a page, and a frozen dataclass
+    # costs several times more to make.
     recommendation: Recommendation
     status: str
     update: ProgressUpdate | None
@@ -594,21 +624,15 @@ def matrix_selection(
             for r in recommendations
             if any(matrix.status(s, r) == status for s in states)
         ]
-    rows = [
-        (
-            state,
-            [
-                MatrixCell(
-                    r,
-                    matrix.status(state, r),
-                    matrix.update(state, r),
-                    status is None or matrix.status(state, r) == status,
-                )
-                for r in recommendations
-            ],
-        )
-        for state in states
-    ]
+    cells = matrix.cells
+    rows = []
+    for state in states:
+        row = []
+        for r in recommendations:
+            update = cells.get((state.pk, r.pk))
+            found = NO_INFORMATION if update is None else update.status
+            row.append(MatrixCell(r, found, update, status is None or found == status))
+        rows.append((state, row))
     return MatrixSelection(recommendations, rows, status)
 
 
