@@ -13,11 +13,14 @@ segment is too narrow; every chart has its legend; and its ``<title>``, which a 
 PDF takes as the figure's text alternative, says the counts in words.
 """
 
+import html
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from html import escape as escape_attribute
+from typing import NamedTuple
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -55,6 +58,13 @@ INK_ON: Mapping[str, str] = {
 BORDER = "#767676"
 INK = "#1b1f24"
 LINK = "#0a4f8f"
+# Attribute values written on almost every element and known to need no escaping:
+# escaping them each time cost a chart some 8% of its time.
+_PLAIN_VALUES = frozenset(
+    value
+    for value in (*COLOURS.values(), BLACK, WHITE, BORDER, INK, LINK, "none", "middle")
+    if escape_attribute(value) == value
+)
 
 FONT_FAMILY = (
     "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, Helvetica Neue, Arial, "
@@ -89,11 +99,13 @@ class _Layout:
     line_height: int = 16
     row_gap: int = 10
 
-    @property
+    # Cached, as every bar reads them: cached_property writes to the instance's
+    # __dict__ directly, which a frozen dataclass without slots allows.
+    @cached_property
     def bar_x(self) -> int:
         return self.label_width + self.gap if self.label_width else 1
 
-    @property
+    @cached_property
     def bar_width(self) -> int:
         # One unit kept free on the right so the outline's stroke is not clipped.
         return self.width - self.bar_x - 1
@@ -141,10 +153,11 @@ def status_bars(
     """One labelled 100%-stacked bar per row, with a legend of the categories."""
     _check_labels(category_labels)
     layout = medium.bars
+    tooltip_format = _tooltip_format()
     parts: list[str] = []
     y = 1
     for row in rows:
-        markup, height = _row(row, y, category_labels, medium)
+        markup, height = _row(row, y, category_labels, medium, tooltip_format)
         parts.append(markup)
         y += height + layout.row_gap
     legend, legend_height = _legend(
@@ -155,9 +168,12 @@ def status_bars(
     alternative = None
     if medium.printed:
         summaries = [(r.label, status_summary(r.counts, category_labels)) for r in rows]
+        summary_format = gettext("%(label)s: %(counts)s")
         alternative = gettext("; ").join(
-            gettext("%(label)s: %(counts)s") % {"label": label, "counts": counts}
-            for label, counts in summaries
+            [
+                summary_format % {"label": label, "counts": counts}
+                for label, counts in summaries
+            ]
         )
     return _svg(
         _Heading(id_prefix, title, description, alternative),
@@ -186,8 +202,11 @@ def status_bar(
     """
     _check_labels(category_labels)
     layout = medium.compact
-    bar, below = _bar(counts, 1, layout, category_labels, medium)
-    parts = [bar]
+    total, segments = _segments(counts, layout)
+    below = _below(segments, layout, medium)
+    parts = [
+        _bar(total, segments, 1, layout, category_labels, medium, _tooltip_format())
+    ]
     height = layout.bar_height + 2 + below
     shown = _shown(medium, [counts])
     if (legend or medium.printed) and shown != []:
@@ -212,8 +231,9 @@ def status_summary(
 ) -> str:
     """The chart's numbers as a sentence, for readers who cannot see the chart."""
     _check_counts(counts)
+    item_format = gettext("%(count)s %(status)s")
     items = [
-        gettext("%(count)s %(status)s")
+        item_format
         % {"count": counts[key], "status": _lower_first(category_labels[key])}
         for key in CATEGORIES
         if counts.get(key)
@@ -229,14 +249,19 @@ def _shown(medium: Medium, counts: Sequence[Mapping[str, int]]) -> list[str] | N
 
 
 def _row(
-    row: ChartRow, y: int, category_labels: Mapping[str, str], medium: Medium
+    row: ChartRow,
+    y: int,
+    category_labels: Mapping[str, str],
+    medium: Medium,
+    tooltip_format: str,
 ) -> tuple[str, int]:
     """A row's label and bar; a label is wrapped onto as many lines as it needs, never
     cut, and makes its row taller than the bar."""
     layout = medium.bars
-    lines = textwrap.wrap(row.label, layout.chars(layout.label_width)) or [""]
+    lines = _wrap(row.label, layout.chars(layout.label_width))
     label_height = len(lines) * layout.line_height
-    _, below = _bar(row.counts, 0, layout, category_labels, medium)
+    total, segments = _segments(row.counts, layout)
+    below = _below(segments, layout, medium)
     height = max(layout.bar_height + below, label_height)
     # The bar faces the label's middle; counts written under it stay inside the row,
     # and so does the label.
@@ -245,22 +270,41 @@ def _row(
     centre = bar_top + layout.bar_height / 2
     centre = min(max(centre, y + label_height / 2), y + height - label_height / 2)
     label = _label(row, lines, centre, layout)
-    bar, _ = _bar(row.counts, bar_top, layout, category_labels, medium)
+    bar = _bar(
+        total, segments, bar_top, layout, category_labels, medium, tooltip_format
+    )
     return f"<g>{label}{bar}</g>", int(height + 0.5)
 
 
-def _label(row: ChartRow, lines: list[str], centre: float, layout: _Layout) -> str:
+def _wrap(label: str, width: int) -> Sequence[str]:
+    """The label's lines, at least one."""
+    # Wrapping costs more than drawing the rest of a label, and the same labels
+    # (recommendations, themes, states) come back on every page. Only plain strings
+    # are cached: a lazy translation's text changes with the active language.
+    if type(label) is str:
+        return _wrap_text(label, width)
+    return textwrap.wrap(label, width) or [""]
+
+
+@lru_cache(maxsize=2048)
+def _wrap_text(label: str, width: int) -> tuple[str, ...]:
+    return tuple(textwrap.wrap(label, width)) or ("",)
+
+
+def _label(row: ChartRow, lines: Sequence[str], centre: float, layout: _Layout) -> str:
     """The row label, its full text also in ``<title>`` for a tooltip."""
     first_baseline = (
         centre - (len(lines) - 1) * layout.line_height / 2 + layout.font_size * 0.35
     )
     spans = "".join(
-        _element(
-            "tspan",
-            {"x": 0, "y": first_baseline + index * layout.line_height},
-            escape(line),
-        )
-        for index, line in enumerate(lines)
+        [
+            _element(
+                "tspan",
+                {"x": 0, "y": first_baseline + index * layout.line_height},
+                html.escape(line),  # Django's escape, without its wrapper's cost
+            )
+            for index, line in enumerate(lines)
+        ]
     )
     title = _element("title", {}, escape(row.label))
     if row.href is None:
@@ -269,21 +313,65 @@ def _label(row: ChartRow, lines: list[str], centre: float, layout: _Layout) -> s
     return _element("a", {"href": row.href}, title + text)
 
 
+class _Segment(NamedTuple):
+    """Where a category's segment lies in its bar, and whether its count fits inside."""
+
+    key: str
+    count: int
+    left: float
+    right: float
+    fits: bool
+
+
+def _segments(counts: Mapping[str, int], layout: _Layout) -> tuple[int, list[_Segment]]:
+    """The total and the segments, proportional to the counts, in category order.
+
+    Whether a count fits depends on the counts and the layout alone, not on where the
+    bar is drawn, so a row learns from this how tall it is before drawing its bar.
+    """
+    _check_counts(counts)
+    total = sum(counts.values())
+    segments: list[_Segment] = []
+    if not total:
+        return total, segments
+    bar_x, bar_width = layout.bar_x, layout.bar_width
+    done = 0
+    # Edges rounded once, so neighbouring segments meet without a gap: each segment
+    # starts exactly where the one before it ends.
+    right = round(bar_x + bar_width * (done / total), 2)
+    for key in CATEGORIES:
+        count = counts.get(key, 0)
+        if count:
+            left = right
+            done += count
+            right = round(bar_x + bar_width * (done / total), 2)
+            fits = layout.number_width(str(count)) + 6 <= right - left
+            segments.append(_Segment(key, count, left, right, fits))
+    return total, segments
+
+
+def _below(segments: list[_Segment], layout: _Layout, medium: Medium) -> int:
+    """The height the counts written under the bar take (in print, those that do not
+    fit in their segment)."""
+    if medium.printed and not all(segment.fits for segment in segments):
+        return layout.line_height + 4
+    return 0
+
+
 def _bar(
-    counts: Mapping[str, int],
+    total: int,
+    segments: list[_Segment],
     y: float,
     layout: _Layout,
     category_labels: Mapping[str, str],
-    medium: Medium = SCREEN,
-) -> tuple[str, float]:
-    """Segments proportional to the counts, with each count written where it fits,
-    and the height it takes under the bar.
+    medium: Medium,
+    tooltip_format: str,
+) -> str:
+    """The segments, each count written where it fits, and the bar's outline.
 
     On screen a count too wide for its segment is left to the tooltip; in print it is
     written under the bar, with a tick to its segment.
     """
-    _check_counts(counts)
-    total = sum(counts.values())
     outline = _element(
         "rect",
         {
@@ -296,24 +384,18 @@ def _bar(
         },
     )
     if not total:
-        return outline + _bar_note(gettext("No data"), y, layout), 0
-    parts = []
-    outside: list[tuple[float, str]] = []
-    done = 0
-    for key in CATEGORIES:
-        count = counts.get(key, 0)
-        if count:
-            left = _edge(layout, done / total)
-            done += count
-            right = _edge(layout, done / total)
-            label = category_labels[key]
-            markup, fits = _segment(key, count, total, label, (left, right), y, layout)
-            parts.append(markup)
-            if not fits and medium.printed:
-                outside.append(((left + right) / 2, str(count)))
+        return outline + _bar_note(gettext("No data"), y, layout)
+    parts = [
+        _segment(segment, total, category_labels, tooltip_format, y, layout)
+        for segment in segments
+    ]
+    outside = [
+        ((segment.left + segment.right) / 2, str(segment.count))
+        for segment in segments
+        if not segment.fits and medium.printed
+    ]
     below = _outside_counts(outside, y + layout.bar_height, layout)
-    height = layout.line_height + 4 if outside else 0
-    return "".join(parts) + outline + below, height
+    return "".join(parts) + outline + below
 
 
 def _outside_counts(
@@ -358,19 +440,23 @@ def _outside_counts(
     return "".join(parts)
 
 
+def _tooltip_format() -> str:
+    """A segment's tooltip, translated once per chart rather than once a segment."""
+    return gettext("%(status)s: %(count)s of %(total)s")
+
+
 def _segment(
-    key: str,
-    count: int,
+    segment: _Segment,
     total: int,
-    label: str,
-    edges: tuple[float, float],
+    category_labels: Mapping[str, str],
+    tooltip_format: str,
     y: float,
     layout: _Layout,
-) -> tuple[str, bool]:
-    """A segment and, when it fits inside, its count; says whether it fitted."""
-    left, right = edges
-    tooltip = gettext("%(status)s: %(count)s of %(total)s") % {
-        "status": label,
+) -> str:
+    """A segment and, when it fits inside, its count."""
+    key, count, left, right, fits = segment
+    tooltip = tooltip_format % {
+        "status": category_labels[key],
         "count": count,
         "total": total,
     }
@@ -384,11 +470,11 @@ def _segment(
             "fill": COLOURS[key],
             "stroke": BORDER if key == NO_INFORMATION else None,
         },
-        _element("title", {}, escape(tooltip)),
+        # Django's escape, without its wrapper's cost: the tooltip is a plain str.
+        _element("title", {}, html.escape(tooltip)),
     )
-    number = str(count)
-    if layout.number_width(number) + 6 > right - left:
-        return rect, False
+    if not fits:
+        return rect
     text = _element(
         "text",
         {
@@ -397,14 +483,9 @@ def _segment(
             "fill": INK_ON[key],
             "text-anchor": "middle",
         },
-        number,
+        str(count),
     )
-    return rect + text, True
-
-
-def _edge(layout: _Layout, share: float) -> float:
-    """Edges rounded once, so neighbouring segments meet without a gap."""
-    return round(layout.bar_x + layout.bar_width * share, 2)
+    return rect + text
 
 
 def _bar_note(note: str, y: float, layout: _Layout) -> str:
@@ -536,14 +617,25 @@ def _svg(
 
 def _element(tag: str, attributes: Mapping[str, object], content: str = "") -> str:
     """Markup of one element; ``content`` must already be escaped markup."""
-    # The standard library's escape, which Django's wraps (same text), without the
-    # wrapper's cost: a page's charts write some 1,300 attributes.
-    rendered = "".join(
-        f' {name}="{escape_attribute(_number(value))}"'
-        for name, value in attributes.items()
-        if value is not None
-    )
-    return f"<{tag}{rendered}>{content}</{tag}>"
+    # A page's charts write thousands of attributes, most of them numbers, which
+    # need no escaping; strings take the standard library's escape, which Django's
+    # wraps (same text), without the wrapper's cost. Concatenating in place is the
+    # cheapest way to build these short strings.
+    rendered = f"<{tag}"
+    for name, value in attributes.items():
+        if value is None:
+            continue
+        value_type = type(value)
+        if value_type is str:
+            text = value if value in _PLAIN_VALUES else escape_attribute(value)
+        elif value_type is float:
+            text = _number(value)
+        elif value_type is int:
+            text = str(value)
+        else:  # Subclasses (bool, SafeString) and lazy text, as they always were.
+            text = escape_attribute(_number(value))
+        rendered += f' {name}="{text}"'
+    return f"{rendered}>{content}</{tag}>"
 
 
 def _number(value: object) -> str:

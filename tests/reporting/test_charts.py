@@ -7,6 +7,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from django.utils.translation import gettext_lazy, override
 from pypdf import PdfReader
 from weasyprint import CSS, HTML
 
@@ -299,6 +300,32 @@ def test_long_label_wraps_onto_lines_and_is_never_cut():
     assert len(lines) > 1
     assert " ".join(lines) == label
     assert label_text.find(f"{SVG}title").text == label
+
+
+def test_charts_are_drawn_in_the_language_active_each_time():
+    """Labels are wrapped and tooltips translated once and reused: never across
+    languages."""
+    label = gettext_lazy("No information")
+    with override("es"):
+        spanish = str(label)
+    assert spanish != "No information"
+
+    def drawn():
+        root = parse(bars([ChartRow(label, MIXED)]))
+        tooltips = [rect.find(f"{SVG}title").text for rect in segments(root)]
+        return texts(root)[0], tooltips[0]
+
+    with override("en"):
+        english_first = drawn()
+    with override("es"):
+        spanish_drawn = drawn()
+    with override("en"):
+        english_again = drawn()
+
+    assert english_first == english_again == ("No information", "Not started: 3 of 35")
+    assert spanish_drawn[0] == spanish
+    assert spanish_drawn[1] != "Not started: 3 of 35"
+    assert spanish_drawn[1].startswith("Not started")
 
 
 def test_summary_lists_non_zero_counts_in_category_order():
