@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import urlencode
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -126,6 +126,25 @@ def _matrix_rows(selection: MatrixSelection) -> list[tuple[MemberState, str, str
     return rows
 
 
+def _matrix_head(selection: MatrixSelection) -> str:
+    """The matrix's column headings, a recommendation each, written here with the
+    cells: in the template, a ``reverse`` and two translated titles a column."""
+    link = reverse("reporting:recommendation", args=[NUMBER])
+    return format_html_join(
+        "",
+        '<th scope="col"><a href="{}" aria-label="{}" title="{}">{}</a></th>',
+        (
+            (
+                link.replace(NUMBER, str(r.number)),
+                r.heading,
+                r.numbered_title,
+                r.number,
+            )
+            for r in selection.recommendations
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class StateLine:
     """A row of a state's table of statuses, its words and links made once here."""
@@ -203,6 +222,7 @@ def dashboard(request):
             "filters": filters,
             "filter_query": filters.query(cycle=request.GET.get("cycle")),
             "selection": selection,
+            "matrix_head": _matrix_head(selection),
             "matrix_rows": _matrix_rows(selection),
             "secretariat": [
                 (r, matrix.secretariat.get(r.pk))
