@@ -492,8 +492,14 @@ class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
         extension = CycleExtension.objects.filter(
             cycle_id=OuterRef("cycle_id"), member_state_id=OuterRef("member_state_id")
         ).values("deadline")[:1]
+        # The cycle's deadline by a subquery, not a join: count() drops an annotation
+        # it does not need, but not the join one brought, and the API list's count
+        # then joined every visible update to its cycle (half its time at full scale).
+        deadline = ReportingCycle.objects.filter(pk=OuterRef("cycle_id")).values(
+            "deadline"
+        )[:1]
         return self.annotate(
-            listed_deadline=Coalesce(Subquery(extension), F("cycle__deadline"))
+            listed_deadline=Coalesce(Subquery(extension), Subquery(deadline))
         )
 
     def with_participation(self, user: "AnyUser") -> Self:
