@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from recommendations.models import MemberState
 from reporting.selectors import matrix_selection, status_matrix
 from tests import factories
 
@@ -199,3 +200,32 @@ def test_a_download_of_a_state_that_does_not_take_part_is_valid(client, statuses
     response = client.get("/en/data/states.csv?state=CUB")
     assert response.status_code == 200
     assert "CUB" in response.content.decode("utf-8-sig")
+
+
+def _selected(html: str, name: str) -> str:
+    select = html[html.index(f'<select name="{name}"') :]
+    select = select[: select.index("</select>")]
+    return select.split(" selected>", 1)[0].rsplit('value="', 1)[1].split('"', 1)[0]
+
+
+def test_the_filters_show_what_was_chosen_in_the_reader_s_language(
+    client, statuses, django_capture_on_commit_callbacks
+):
+    """The filters' fields are written once for each language, choices and values:
+    each page still shows its own choice, in its own language, and a new participating
+    state appears in the list at once."""
+    assert _selected(client.get("/en/status/").content.decode(), "status") == ""
+    chosen = client.get("/en/status/?status=in_progress&state=mex").content.decode()
+    assert _selected(chosen, "status") == "in_progress"
+    assert _selected(chosen, "state") == "MEX"
+    assert _selected(client.get("/en/status/").content.decode(), "status") == ""
+    spanish = client.get("/es/status/?status=in_progress").content.decode()
+    assert _selected(spanish, "status") == "in_progress"
+    assert "Todos los Estados" in spanish and "All states" not in spanish
+    absent = MemberState.objects.filter(participating=False).first()
+    option = f'<option value="{absent.iso3}">'
+    assert option not in client.get("/en/status/").content.decode()
+    absent.participating = True
+    with django_capture_on_commit_callbacks(execute=True):  # the pages' cache goes
+        absent.save()
+    assert option in client.get("/en/status/").content.decode()
