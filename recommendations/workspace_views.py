@@ -1,6 +1,7 @@
 """The focal point's workspace (and the Secretariat's, acting for a state or itself)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -89,6 +90,17 @@ def _day(moment) -> str:
     return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
+@lru_cache(maxsize=512)
+def _opening(text: str) -> str:
+    """A recommendation's first words; the same few texts come back on every
+    dashboard, and cutting one costs more than the rest of its row."""
+    return Truncator(text).words(24, truncate=" …")
+
+
+# Stands for a number or key in a link reversed once for all the rows of a page.
+STAND_IN = "999999999"
+
+
 def _dashboard_lines(
     themes: list[selectors.DashboardTheme], scope: str, may_report: bool
 ) -> list[tuple[selectors.DashboardTheme, list[DashboardLine]]]:
@@ -98,6 +110,11 @@ def _dashboard_lines(
         True: _("Status not chosen yet"),  # an update without one (a draft)
         False: _("No information"),
     }
+    # One reverse a kind of link, not one a row: only the number or key changes.
+    recommendation_link = reverse("reporting:recommendation", args=[STAND_IN])
+    update_link = reverse("recommendations:update", args=[STAND_IN])
+    new_link = reverse("recommendations:update-new", args=[scope, STAND_IN])
+    heading = _("Recommendation %(number)s")
     lines = []
     for group in themes:
         group_lines = []
@@ -107,31 +124,27 @@ def _dashboard_lines(
             status = row.current.status if row.current else ""
             line = DashboardLine(
                 row=row,
-                url=recommendation.get_absolute_url(),
-                heading=_("Recommendation %(number)s") % {"number": number},
-                text=Truncator(recommendation.translated.text.text).words(
-                    24, truncate=" …"
-                ),
+                url=recommendation_link.replace(STAND_IN, str(number)),
+                heading=heading % {"number": number},
+                text=_opening(recommendation.translated.text.text),
                 status_class=status or "no_information",
                 status_label=statuses[status]
                 if status
                 else no_status[row.current is not None],
             )
             if row.current:
-                line.current_url = row.current.get_absolute_url()
+                line.current_url = update_link.replace(STAND_IN, str(row.current.pk))
                 line.accepted = _("accepted %(date)s") % {
                     "date": _day(row.current.reviewed_at)
                 }
             if row.working:
-                line.working_url = row.working.get_absolute_url()
+                line.working_url = update_link.replace(STAND_IN, str(row.working.pk))
                 line.review_state_label = review_states[row.working.review_state]
                 line.changed = _("changed %(date)s") % {
                     "date": _day(row.working.updated_at)
                 }
             elif may_report:
-                line.new_url = reverse(
-                    "recommendations:update-new", args=[scope, number]
-                )
+                line.new_url = new_link.replace(STAND_IN, str(number))
             group_lines.append(line)
         lines.append((group, group_lines))
     return lines
