@@ -226,6 +226,21 @@ def load(base: str, target: tuple, headers: list[str], options) -> dict:
     return {"page": name, "path": path, "kind": kind, **result}
 
 
+def median_round(rounds: list[dict]) -> dict:
+    """A page's figures from its median round by requests per second, with each
+    round's requests per second beside them."""
+    ranked = sorted(rounds, key=lambda figures: figures["rps"])
+    return {**ranked[(len(ranked) - 1) // 2], "rounds": [r["rps"] for r in rounds]}
+
+
+def median(values: list[float]) -> float:
+    ranked = sorted(values)
+    middle = len(ranked) // 2
+    if len(ranked) % 2:
+        return ranked[middle]
+    return (ranked[middle - 1] + ranked[middle]) / 2
+
+
 def seed(env: dict, database_url: str, *, cycles: int, scale: int) -> None:
     """A fresh database at full scale, with the statistics a live one would have."""
     recreate_database(database_url)
@@ -239,7 +254,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--cycles", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Every page loaded this many times."
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", help="Also write the figures to this file.")
@@ -256,44 +274,65 @@ def main() -> None:
     manage(env, "collectstatic", "--noinput", "-v0")
     session, token = manage(env, "shell", "-v", "0", "-c", SESSION_SNIPPET).split()[-2:]
 
-    # One server after the other, never together: the floor first, then the portal.
-    with gunicorn(
-        {**env, "DJANGO_SETTINGS_MODULE": "bench.floor_settings"}, options.workers
-    ) as base:
-        floor = load(base, FLOOR, [], options)
-    with gunicorn(env, options.workers) as base:
+    # Both servers up, loaded one at a time (an idle one costs nothing), page after
+    # page, in rounds: the machine's speed drifts over minutes, and each round's
+    # ratios compare pages measured within a few seconds of each other.
+    kinds = {
+        "anonymous": [],
         # A cookie named sessionid makes the public pages skip their cache: rendered
         # afresh, as for a signed-in visitor.
-        kinds = {
-            "anonymous": [],
-            "uncached": ["Cookie: sessionid=none"],
-            "signed_in": [f"Cookie: sessionid={session}"],
-            "api": [f"Authorization: Token {token}"],
-        }
-        figures = [load(base, target, kinds[target[2]], options) for target in TARGETS]
+        "uncached": ["Cookie: sessionid=none"],
+        "signed_in": [f"Cookie: sessionid={session}"],
+        "api": [f"Authorization: Token {token}"],
+    }
+    rounds: list[list[dict]] = []
+    with (
+        gunicorn(
+            {**env, "DJANGO_SETTINGS_MODULE": "bench.floor_settings"}, options.workers
+        ) as floor_base,
+        gunicorn(env, options.workers) as base,
+    ):
+        for number in range(1, options.rounds + 1):
+            print(f"Round {number} of {options.rounds}:", file=sys.stderr)
+            rounds.append(
+                [
+                    load(floor_base, FLOOR, [], options),
+                    *(
+                        load(base, target, kinds[target[2]], options)
+                        for target in TARGETS
+                    ),
+                ]
+            )
     queries = count_queries(env, TARGETS)
-    minimal = figures[0]["rps"]
     print(
         f"\n{options.cycles} cycles, {options.scale} updates per state and "
         f"recommendation per cycle; gunicorn --workers={options.workers}; "
-        f"wrk -t1 -c{options.connections} -d{options.seconds}s\n"
+        f"wrk -t1 -c{options.connections} -d{options.seconds}s; "
+        f"{options.rounds} rounds: each page's median round, and the median of "
+        "each round's ratios\n"
     )
     print(
         "| page | req/s | median | p99 | ratio to minimal view | ratio to bare floor "
-        "| SQL queries |"
+        "| SQL queries | req/s by round |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    floor["queries"] = 0
-    for row in [floor, *figures]:
-        row.setdefault("queries", queries.get(row["page"]))
-        row["to_minimal"] = row["rps"] / minimal
-        row["to_floor"] = row["rps"] / floor["rps"]
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    rows = []
+    for index, (name, _path, _kind) in enumerate([FLOOR, *TARGETS]):
+        each = [figures[index] for figures in rounds]
+        row = median_round(each)
+        row["queries"] = 0 if index == 0 else queries.get(name)
+        # Index 1 is the minimal view, 0 the floor, in every round.
+        row["to_minimal"] = median([f[index]["rps"] / f[1]["rps"] for f in rounds])
+        row["to_floor"] = median([f[index]["rps"] / f[0]["rps"] for f in rounds])
+        rows.append(row)
+        by_round = " / ".join(f"{rps:.0f}" for rps in row["rounds"])
         print(
             f"| {row['page']} | {row['rps']:.0f} | {row['p50']} | {row['p99']} | "
-            f"{row['to_minimal']:.2f} | {row['to_floor']:.2f} | {row['queries']} |"
+            f"{row['to_minimal']:.3f} | {row['to_floor']:.2f} | {row['queries']} | "
+            f"{by_round} |"
         )
     if options.json:
-        Path(options.json).write_text(json.dumps([floor, *figures], indent=1))
+        Path(options.json).write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":
