@@ -442,6 +442,9 @@ def main() -> None:
         "DEBUG": "1",
         "PORTAL_VAR_DIR": str(folder),
         "CELERY_TASK_ALWAYS_EAGER": "1",
+        # Each of the seed's 736 acceptances is a publication: with eager tasks,
+        # warming the public pages after each would render 280 pages 736 times.
+        "PUBLICATION_WARM": "0",
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
