@@ -81,6 +81,25 @@ def totp_code(device, steps: int = 0) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+def totp_next_code(device) -> str:
+    """A code the portal takes after one it has already taken: the step after the
+    last one used, or the one shown now if that is later.
+
+    Read from the database because the server moves its drift when a code arrives
+    in the step after the one it was typed in; a code one step ahead of the clock
+    is then refused."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    now = int(time.time() - device.t0) // device.step
+    step = max(device.last_t + 1, now + device.drift)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+    totp.time = device.t0 + step * device.step + device.step / 2
+    return f"{totp.token():0{device.digits}d}"
+
+
 # --- Progress updates, as the portal makes them -------------------------------------
 
 

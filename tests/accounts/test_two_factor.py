@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -13,7 +14,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import sessions, two_factor
 from accounts.models import ApiToken, SecurityEvent, SecurityPolicy
-from tests.factories import PASSWORD, RECOVERY_CODES, totp_code, turn_on_two_factor
+from tests.factories import (
+    PASSWORD,
+    RECOVERY_CODES,
+    totp_code,
+    totp_next_code,
+    turn_on_two_factor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +109,37 @@ def test_a_code_is_never_accepted_twice(focal_mex):
 
     assert response.status_code == 200 and not signed_in(second)
     # The next code of the app works.
-    assert second.post(CODE, {"code": totp_code(device, 1)}).status_code == 302
+    assert second.post(CODE, {"code": totp_next_code(device)}).status_code == 302
+
+
+def test_a_code_that_arrives_in_the_next_step_signs_in_and_the_app_goes_on(
+    focal_mex, monkeypatch
+):
+    """A focal point on a slow line types the code as it is about to change; it
+    reaches the server in the next step. It signs in, and so does the next code
+    the app shows, though the server now counts that step as one behind."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp import models as totp_models
+
+    def shown_at(moment: float) -> str:
+        app = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+        app.time = moment
+        return f"{app.token():06d}"
+
+    device = turn_on_two_factor(focal_mex)
+    step_start = (int(time.time()) // 30 + 5) * 30
+    clock = SimpleNamespace(time=lambda: step_start + 1)
+    monkeypatch.setattr(totp_models, "time", clock)
+    first = Client()
+    password_step(first)
+    assert first.post(CODE, {"code": shown_at(step_start - 1)}).status_code == 302
+
+    device.refresh_from_db()
+    assert device.drift == -1
+    clock.time = lambda: step_start + 31
+    second = Client()
+    password_step(second)
+    assert second.post(CODE, {"code": shown_at(step_start + 31)}).status_code == 302
 
 
 def test_a_recovery_code_signs_in_once(focal_mex):
@@ -230,7 +267,7 @@ def test_turning_two_factor_off_needs_a_code(client, focal_mex):
     refused = client.post("/en/accounts/security/two-factor/off/", {"code": "000000"})
     assert refused.status_code == 200 and two_factor.has_two_factor(focal_mex)
     done = client.post(
-        "/en/accounts/security/two-factor/off/", {"code": totp_code(device, 1)}
+        "/en/accounts/security/two-factor/off/", {"code": totp_next_code(device)}
     )
 
     assert done.status_code == 302
@@ -248,7 +285,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, focal_mex):
 
     response = client.post(
         "/en/accounts/security/two-factor/recovery-codes/new/",
-        {"code": totp_code(device, 1)},
+        {"code": totp_next_code(device)},
         follow=True,
     )
 
