@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An address with a NUL character: a 400, not a server error from the database.
+    "core.middleware.NullCharacterMiddleware",
     # A form too large to read gets a page that says so, not a bare 400.
     "core.middleware.RequestTooLargeMiddleware",
     # Idle sessions end; two-factor sign-in is set up where the policy requires it.
