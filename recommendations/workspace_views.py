@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.downloads import attachment
+from core.links import link_for_each
 from recommendations import good_practices, permissions, selectors, services
 from recommendations.forms import (
     EvidenceForm,
@@ -97,10 +98,6 @@ def _opening(text: str) -> str:
     return Truncator(text).words(24, truncate=" …")
 
 
-# Stands for a number or key in a link reversed once for all the rows of a page.
-STAND_IN = "999999999"
-
-
 def _dashboard_lines(
     themes: list[selectors.DashboardTheme], scope: str, may_report: bool
 ) -> list[tuple[selectors.DashboardTheme, list[DashboardLine]]]:
@@ -110,10 +107,9 @@ def _dashboard_lines(
         True: _("Status not chosen yet"),  # an update without one (a draft)
         False: _("No information"),
     }
-    # One reverse a kind of link, not one a row: only the number or key changes.
-    recommendation_link = reverse("reporting:recommendation", args=[STAND_IN])
-    update_link = reverse("recommendations:update", args=[STAND_IN])
-    new_link = reverse("recommendations:update-new", args=[scope, STAND_IN])
+    recommendation_link = link_for_each("reporting:recommendation", ...)
+    update_link = link_for_each("recommendations:update", ...)
+    new_link = link_for_each("recommendations:update-new", scope, ...)
     heading = _("Recommendation %(number)s")
     lines = []
     for group in themes:
@@ -124,7 +120,7 @@ def _dashboard_lines(
             status = row.current.status if row.current else ""
             line = DashboardLine(
                 row=row,
-                url=recommendation_link.replace(STAND_IN, str(number)),
+                url=recommendation_link(number),
                 heading=heading % {"number": number},
                 text=_opening(recommendation.translated.text.text),
                 status_class=status or "no_information",
@@ -133,18 +129,18 @@ def _dashboard_lines(
                 else no_status[row.current is not None],
             )
             if row.current:
-                line.current_url = update_link.replace(STAND_IN, str(row.current.pk))
+                line.current_url = update_link(row.current.pk)
                 line.accepted = _("accepted %(date)s") % {
                     "date": _day(row.current.reviewed_at)
                 }
             if row.working:
-                line.working_url = update_link.replace(STAND_IN, str(row.working.pk))
+                line.working_url = update_link(row.working.pk)
                 line.review_state_label = review_states[row.working.review_state]
                 line.changed = _("changed %(date)s") % {
                     "date": _day(row.working.updated_at)
                 }
             elif may_report:
-                line.new_url = new_link.replace(STAND_IN, str(number))
+                line.new_url = new_link(number)
             group_lines.append(line)
         lines.append((group, group_lines))
     return lines

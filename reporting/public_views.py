@@ -14,6 +14,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from core.links import link_for_each
 from core.publication import public_page
 from recommendations import selectors as catalogue
 from recommendations.models import (
@@ -129,13 +130,13 @@ def _matrix_rows(selection: MatrixSelection) -> list[tuple[MemberState, str, str
 def _matrix_head(selection: MatrixSelection) -> str:
     """The matrix's column headings, a recommendation each, written here with the
     cells: in the template, a ``reverse`` and two translated titles a column."""
-    link = reverse("reporting:recommendation", args=[NUMBER])
+    link = link_for_each("reporting:recommendation", ...)
     return format_html_join(
         "",
         '<th scope="col"><a href="{}" aria-label="{}" title="{}">{}</a></th>',
         (
             (
-                link.replace(NUMBER, str(r.number)),
+                link(r.number),
                 r.heading,
                 r.numbered_title,
                 r.number,
@@ -159,18 +160,17 @@ class StateLine:
 
 def _state_lines(matrix, state) -> list[StateLine]:
     badge = StatusBadges()
-    # One reverse a page, not two a row: only the number changes.
-    recommendation_link = reverse("reporting:recommendation", args=[NUMBER])
-    update_link = reverse("reporting:state-recommendation", args=[state.iso3, NUMBER])
+    recommendation_link = link_for_each("reporting:recommendation", ...)
+    update_link = link_for_each("reporting:state-recommendation", state.iso3, ...)
     heading = _("Recommendation %(number)s")
     on_recommendation = _("on recommendation %(number)s")
     return [
         StateLine(
-            url=recommendation_link.replace(NUMBER, str(recommendation.number)),
+            url=recommendation_link(recommendation.number),
             heading=heading % {"number": recommendation.number},
             badge=badge(update),
             update=update,
-            update_url=update_link.replace(NUMBER, str(recommendation.number)),
+            update_url=update_link(recommendation.number),
             on_recommendation=on_recommendation % {"number": recommendation.number},
         )
         for recommendation, update in matrix.row(state)
@@ -181,7 +181,7 @@ def _history_lines(history: StatusHistory) -> list[tuple[HistoryRow, str]]:
     """Each row of a status history with its cells' HTML, written here for the same
     reason as the matrix's: an include and a ``url`` a cell."""
     badge = StatusBadges()
-    link = reverse("reporting:state-recommendation", args=["ISO3", NUMBER])
+    link = link_for_each("reporting:state-recommendation", ..., ...)
     lines = []
     for row in history.rows:
         cells = []
@@ -190,9 +190,7 @@ def _history_lines(history: StatusHistory) -> list[tuple[HistoryRow, str]]:
                 cells.append(format_html("<td>{}</td>", badge(update)))
                 continue
             href = (
-                link.replace("ISO3", update.member_state.iso3).replace(
-                    NUMBER, str(update.recommendation.number)
-                )
+                link(update.member_state.iso3, update.recommendation.number)
                 + "?cycle="
                 + urlencode(update.cycle.slug)
             )
