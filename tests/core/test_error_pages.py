@@ -146,3 +146,18 @@ def test_a_form_refused_for_its_missing_token_says_what_to_do(focal_mex):
     assert "No se pudo enviar el formulario" in page
     assert "recargue la página" in page
     assert "CSRF" not in page
+
+
+def test_a_form_sent_over_https_without_a_referer_says_to_allow_it(focal_mex):
+    browser = Client(enforce_csrf_checks=True)
+    form = browser.get("/fr/accounts/login/", secure=True)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+
+    response = browser.post(
+        "/fr/accounts/login/",
+        {"username": "maria", "csrfmiddlewaretoken": token.group(1)},
+        secure=True,
+    )
+
+    assert response.status_code == 403
+    assert "« Referer »" in response.content.decode()
